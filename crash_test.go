@@ -50,8 +50,10 @@ func crashChild(dir, log string) int {
 		if _, err := f.Write(buf); err != nil {
 			return err
 		}
-		if cdctest.Seq(ev)%16 == 0 {
-			time.Sleep(200 * time.Microsecond) // stretch the run so kills land mid-stream
+		if cdctest.Seq(ev)%8 == 0 {
+			// Pace the run (at least ~4 s for the whole script, with or without -race)
+			// so that the kills land mid-stream.
+			time.Sleep(time.Millisecond)
 		}
 		return nil
 	})
