@@ -266,9 +266,19 @@ func (d Decimal) Equal(e Decimal) bool {
 	if d.form != decFinite || e.form != decFinite {
 		return d.form == e.form
 	}
-	a, _ := d.Rat()
-	b, _ := e.Rat()
-	return a.Cmp(b) == 0
+	// Compare the canonical texts without trailing fractional zeros: linear, where
+	// converting both sides to big.Rat was quadratic in the number of digits (seconds
+	// for the million digits of "1e999999").
+	return decimalTrimZeros(d.String()) == decimalTrimZeros(e.String())
+}
+
+// decimalTrimZeros drops the trailing zeros of the fraction of a canonical finite
+// form, and the point when nothing is left after it: "1.500" → "1.5", "2.00" → "2".
+func decimalTrimZeros(s string) string {
+	if strings.IndexByte(s, '.') < 0 {
+		return s
+	}
+	return strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
 }
 
 // MarshalText renders String, so JSON encodes a decimal as a string and keeps it exact.
