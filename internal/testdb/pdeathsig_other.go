@@ -1,0 +1,7 @@
+//go:build unix && !linux
+
+package testdb
+
+import "syscall"
+
+func setPdeathsig(*syscall.SysProcAttr) {}
