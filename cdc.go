@@ -263,9 +263,9 @@ func (e *Engine) run(ctx context.Context, consume func(context.Context, *runner)
 		}
 	}()
 
-	start, err := e.load(rctx)
+	start, err := r.load(rctx)
 	if err != nil {
-		return err
+		return r.stopErr(err)
 	}
 	r.startPos = start
 	if err := r.open(rctx, start, false); err != nil {
@@ -282,15 +282,26 @@ func (e *Engine) run(ctx context.Context, consume func(context.Context, *runner)
 	return r.stopErr(err)
 }
 
-func (e *Engine) load(ctx context.Context) (Position, error) {
+// load reads the stored position, retrying while the store's errors are retryable
+// (its database is restarting, say) and WithMaxReconnects allows.
+func (r *runner) load(ctx context.Context) (Position, error) {
+	e := r.e
 	if e.cfg.store == nil {
 		return e.memPos, nil
 	}
-	pos, err := e.cfg.store.Load(ctx, e.cfg.name)
-	if err != nil {
-		return nil, fmt.Errorf("cdc: loading the position of %q from the offset store: %w", e.cfg.name, err)
+	for attempt := 1; ; attempt++ {
+		pos, err := e.cfg.store.Load(ctx, e.cfg.name)
+		if err == nil {
+			return pos, nil
+		}
+		err = fmt.Errorf("cdc: loading the position of %q from the offset store: %w", e.cfg.name, err)
+		if ctx.Err() != nil || !IsRetryable(err) {
+			return nil, err
+		}
+		if err := r.backoff(ctx, attempt, err); err != nil {
+			return nil, err
+		}
 	}
-	return pos, nil
 }
 
 // runner is the state of one run.

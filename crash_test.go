@@ -3,6 +3,7 @@ package cdc_test
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -15,7 +16,12 @@ import (
 
 	"github.com/tributary-cdc/cdc"
 	"github.com/tributary-cdc/cdc/cdctest"
+	"github.com/tributary-cdc/cdc/internal/testdb"
 	"github.com/tributary-cdc/cdc/offsets"
+
+	_ "github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/redis/go-redis/v9"
 )
 
 const crashEvents = 30000
@@ -27,18 +33,51 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// crashChild consumes the fake source with a File offset store, appending the index of
-// every handled event to log. One write(2) per event: a SIGKILL loses nothing written.
+// crashStore opens the offset store a crash test uses: TRIBUTARY_CRASH_STORE is
+// file, postgres, mariadb or redis; TRIBUTARY_CRASH_STORE_ADDR the server's DSN or address.
+func crashStore(dir string) (cdc.OffsetStore, func(), error) {
+	addr := os.Getenv("TRIBUTARY_CRASH_STORE_ADDR")
+	switch kind := os.Getenv("TRIBUTARY_CRASH_STORE"); kind {
+	case "", "file":
+		return offsets.NewFile(filepath.Join(dir, "offsets.json")), func() {}, nil
+	case "postgres", "mariadb":
+		driver, dialect := "pgx", offsets.Postgres
+		if kind == "mariadb" {
+			driver, dialect = "mysql", offsets.MySQL
+		}
+		db, err := sql.Open(driver, addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		s, err := offsets.NewSQL(db, offsets.SQLConfig{Dialect: dialect})
+		return s, func() { db.Close() }, err
+	case "redis":
+		c := redis.NewClient(&redis.Options{Addr: addr})
+		return offsets.NewRedis(c, ""), func() { c.Close() }, nil
+	default:
+		return nil, nil, fmt.Errorf("unknown store %q", kind)
+	}
+}
+
+// crashChild consumes the fake source, saving positions in the store under test and
+// appending the index of every handled event to log. One write(2) per event: a
+// SIGKILL loses nothing written.
 func crashChild(dir, log string) int {
 	f, err := os.OpenFile(log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
+	store, closeStore, err := crashStore(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	defer closeStore()
 	src := cdctest.NewSource(cdctest.SourceConfig{Events: crashEvents, Keys: 50, TxSize: 3, BatchSize: 32})
-	e, err := cdc.NewEngine(src, cdc.WithName("crash"),
-		cdc.WithOffsetStore(offsets.NewFile(filepath.Join(dir, "offsets.json"))),
-		cdc.WithCommitInterval(5*time.Millisecond))
+	// Saves fail while a database restarts: tolerate that for a few seconds.
+	e, err := cdc.NewEngine(src, cdc.WithName("crash"), cdc.WithOffsetStore(store),
+		cdc.WithCommitInterval(5*time.Millisecond), cdc.WithCommitFailureLimit(1000))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -64,16 +103,39 @@ func crashChild(dir, log string) int {
 	return 0
 }
 
-// TestCrashRestart kills a consumer with SIGKILL at random points and restarts it.
-// Every event must be handled at least once, each run must go on in order from the
-// stored position, and the stored position never passes an unhandled event.
+// TestCrashRestart kills a consumer with SIGKILL at random points and restarts it, for
+// every offset store; the database holding the SQL stores' offsets is also restarted
+// while a consumer runs. Every event must be handled at least once, each run must go
+// on in order from the stored position, and the stored position never passes an
+// unhandled event.
 func TestCrashRestart(t *testing.T) {
+	t.Run("file", func(t *testing.T) { crashRestart(t, "file", "", nil) })
+	t.Run("postgres", func(t *testing.T) {
+		pg := testdb.NewPostgres(t)
+		crashRestart(t, "postgres", pg.DSN, pg.Restart)
+	})
+	t.Run("mariadb", func(t *testing.T) {
+		m := testdb.NewMariaDB(t)
+		crashRestart(t, "mariadb", m.DSN, m.Restart)
+	})
+	// The test Redis keeps nothing on disk, so there is no restart to survive.
+	t.Run("redis", func(t *testing.T) { crashRestart(t, "redis", testdb.NewRedis(t).Addr, nil) })
+}
+
+func crashRestart(t *testing.T, kind, addr string, restartDB func() error) {
 	dir, err := os.MkdirTemp("", "tributary-crash-*")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	store := offsets.NewFile(filepath.Join(dir, "offsets.json"))
+	t.Setenv("TRIBUTARY_CRASH_STORE", kind)
+	t.Setenv("TRIBUTARY_CRASH_STORE_ADDR", addr)
+	store, closeStore, err := crashStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore()
+	restarts := 0
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 
 	type run struct {
@@ -105,6 +167,13 @@ func TestCrashRestart(t *testing.T) {
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
 		killed := false
+		if restartDB != nil && (kills == 3 || kills == 7) && restarts < 2 {
+			time.Sleep(time.Duration(20+rng.IntN(100)) * time.Millisecond)
+			if err := restartDB(); err != nil {
+				t.Fatalf("restarting the database: %v", err)
+			}
+			restarts++
+		}
 		if kills < 12 {
 			select {
 			case err := <-exited:
@@ -163,7 +232,11 @@ func TestCrashRestart(t *testing.T) {
 	if kills < 10 {
 		t.Fatalf("only %d kills landed before the consumer finished: make the run longer", kills)
 	}
-	t.Logf("%d runs, %d kills, %d duplicate deliveries (all after a committed position)", len(runs), kills, dups)
+	if restartDB != nil && restarts != 2 {
+		t.Fatalf("the database was restarted %d times, want 2", restarts)
+	}
+	t.Logf("%d runs, %d kills, %d database restarts, %d duplicate deliveries (all after a committed position)",
+		len(runs), kills, restarts, dups)
 }
 
 func readLog(t *testing.T, path string) []int {

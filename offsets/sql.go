@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/tributary-cdc/cdc"
 )
@@ -161,7 +162,12 @@ func (s *SQL) Load(ctx context.Context, key string) (cdc.Position, error) {
 	if err := s.prepare(ctx, key); err != nil {
 		return nil, err
 	}
-	return s.load(s.db.QueryRowContext(ctx, s.loadQ, key), key)
+	var pos cdc.Position
+	err := retry(ctx, func() (err error) {
+		pos, err = s.load(s.db.QueryRowContext(ctx, s.loadQ, key), key)
+		return err
+	})
+	return pos, err
 }
 
 // Save stores pos under key, in a transaction of its own.
@@ -169,10 +175,35 @@ func (s *SQL) Save(ctx context.Context, key string, pos cdc.Position) error {
 	if err := s.prepare(ctx, key); err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, s.saveQ, key, nonNil(pos)); err != nil {
-		return fmt.Errorf("offsets: save %q to table %s: %w", key, s.table, err)
+	return retry(ctx, func() error {
+		if _, err := s.db.ExecContext(ctx, s.saveQ, key, nonNil(pos)); err != nil {
+			return fmt.Errorf("offsets: save %q to table %s: %w", key, s.table, err)
+		}
+		return nil
+	})
+}
+
+// retry runs an idempotent statement up to three times. After a database restart the
+// pool hands out connections the server has closed, and database/sql retries only
+// those the driver reports as bad before use (PostgreSQL's 57P01 "terminating
+// connection" arrives as a query error), so Load and Save try again on a new connection.
+func retry(ctx context.Context, f func() error) error {
+	var err error
+	for attempt := range 3 {
+		if attempt > 0 {
+			t := time.NewTimer(time.Duration(attempt) * 50 * time.Millisecond)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return err
+			case <-t.C:
+			}
+		}
+		if err = f(); err == nil || ctx.Err() != nil || errors.Is(err, cdc.ErrCorruptOffsets) {
+			return err
+		}
 	}
-	return nil
+	return err
 }
 
 // LoadTx is Load inside the caller's transaction: it sees positions the transaction
