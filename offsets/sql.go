@@ -3,6 +3,7 @@ package offsets
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"regexp"
@@ -159,11 +160,11 @@ func (s *SQL) Table() string { return s.table }
 
 // Load returns the position saved under key, or (nil, nil).
 func (s *SQL) Load(ctx context.Context, key string) (cdc.Position, error) {
-	if err := s.prepare(ctx, key); err != nil {
-		return nil, err
-	}
 	var pos cdc.Position
 	err := retry(ctx, func() (err error) {
+		if err := s.prepare(ctx, key); err != nil {
+			return err
+		}
 		pos, err = s.load(s.db.QueryRowContext(ctx, s.loadQ, key), key)
 		return err
 	})
@@ -172,10 +173,10 @@ func (s *SQL) Load(ctx context.Context, key string) (cdc.Position, error) {
 
 // Save stores pos under key, in a transaction of its own.
 func (s *SQL) Save(ctx context.Context, key string, pos cdc.Position) error {
-	if err := s.prepare(ctx, key); err != nil {
-		return err
-	}
 	return retry(ctx, func() error {
+		if err := s.prepare(ctx, key); err != nil {
+			return err
+		}
 		if _, err := s.db.ExecContext(ctx, s.saveQ, key, nonNil(pos)); err != nil {
 			return fmt.Errorf("offsets: save %q to table %s: %w", key, s.table, err)
 		}
@@ -199,12 +200,37 @@ func retry(ctx context.Context, f func() error) error {
 			case <-t.C:
 			}
 		}
-		if err = f(); err == nil || ctx.Err() != nil || errors.Is(err, cdc.ErrCorruptOffsets) {
+		if err = f(); err == nil || ctx.Err() != nil || !transient(err) {
 			return err
 		}
 	}
-	return err
+	// Still failing: the server is down or restarting. Marked retryable, the engine
+	// keeps trying with its backoff instead of stopping.
+	return cdc.Retryable(err)
 }
+
+// transient reports whether err is a lost or refused connection rather than a problem
+// with the statement or the data: PostgreSQL SQLSTATE class 08 and 57P01-57P03
+// (shutdown, crash, starting up), MySQL's class 08 (the SQLSTATE in its error text),
+// driver.ErrBadConn, go-sql-driver's "invalid connection", and network errors.
+func transient(err error) bool {
+	if errors.Is(err, cdc.ErrCorruptOffsets) || errors.Is(err, cdc.ErrInvalidConfig) {
+		return false
+	}
+	if cdc.IsRetryable(err) || errors.Is(err, driver.ErrBadConn) {
+		return true
+	}
+	var st interface{ SQLState() string }
+	if errors.As(err, &st) {
+		c := st.SQLState()
+		return strings.HasPrefix(c, "08") || c == "57P01" || c == "57P02" || c == "57P03"
+	}
+	msg := err.Error()
+	return mysqlConnState.MatchString(msg) || strings.Contains(msg, "invalid connection")
+}
+
+// mysqlConnState matches go-sql-driver's "Error 1053 (08S01): ..." for class 08.
+var mysqlConnState = regexp.MustCompile(`Error \d+ \(08`)
 
 // LoadTx is Load inside the caller's transaction: it sees positions the transaction
 // saved but has not committed yet.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tributary-cdc/cdc"
 	"github.com/tributary-cdc/cdc/internal/testdb"
 	"github.com/tributary-cdc/cdc/offsets"
 )
@@ -67,5 +68,35 @@ func TestSQLSurvivesDatabaseRestart(t *testing.T) {
 				t.Fatalf("Load = %q, %v", pos, err)
 			}
 		})
+	}
+}
+
+// TestSQLWhileDatabaseDown: with the server stopped, Load fails with an error the
+// engine retries (cdc.IsRetryable), and works again once the server is back.
+func TestSQLWhileDatabaseDown(t *testing.T) {
+	pg := testdb.NewPostgres(t)
+	db, err := sql.Open("pgx", pg.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s, err := offsets.NewSQL(db, offsets.SQLConfig{Dialect: offsets.Postgres})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Load(ctx, "k")
+	if err == nil || !cdc.IsRetryable(err) {
+		t.Fatalf("Load with the server down = %v; want an error marked retryable", err)
+	}
+	if err := pg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Load(ctx, "k"); err != nil {
+		t.Fatalf("Load after the server came back: %v", err)
 	}
 }
