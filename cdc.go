@@ -325,6 +325,9 @@ type runner struct {
 	failures     int
 
 	destCache map[TableID]string
+	lastTable TableID
+	lastDest  string
+	flushReq  atomic.Bool // set by the committer, cleared by the consumer when it marks done
 }
 
 // stopErr turns the reason a run ended into Run's result.
@@ -457,18 +460,19 @@ func (r *runner) readLoop() {
 		}
 		attempt = 0
 		items = items[:0]
+		if skip > 0 {
+			n := min(skip, len(evs))
+			evs, skip = evs[n:], skip-n
+		}
+		seq := r.tracker.TrackMany(len(evs), func(i int) []byte { return evs[i].Position })
 		for i := range evs {
 			ev := &evs[i]
-			if skip > 0 {
-				skip--
-				continue
-			}
 			if ev.Position != nil {
 				lastSafe, afterSafe = ev.Position, 0
 			} else {
 				afterSafe++
 			}
-			it, ok, err := r.prepare(ctx, ev)
+			it, ok, err := r.prepare(ctx, ev, seq+uint64(i))
 			if err != nil {
 				items = append(items, item{end: true, err: err})
 				r.q.push(ctx, items)
@@ -488,21 +492,17 @@ func (r *runner) readLoop() {
 
 // prepare tracks an event and runs the transforms. ok=false means it was consumed here
 // (heartbeat or dropped) and already marked handled.
-func (r *runner) prepare(ctx context.Context, ev *Event) (item, bool, error) {
+func (r *runner) prepare(ctx context.Context, ev *Event, seq uint64) (item, bool, error) {
 	e := r.e
 	e.read.Add(1)
+	var lag time.Duration
 	if !ev.Source.CommitTime.IsZero() {
-		lag := time.Since(ev.Source.CommitTime)
+		lag = time.Since(ev.Source.CommitTime)
 		e.lagNanos.Store(int64(lag))
-		for _, h := range e.hooks.read {
-			h.OnEventRead(ev, lag)
-		}
-	} else {
-		for _, h := range e.hooks.read {
-			h.OnEventRead(ev, 0)
-		}
 	}
-	seq := r.tracker.Track(ev.Position)
+	for _, h := range e.hooks.read {
+		h.OnEventRead(ev, lag)
+	}
 	if ev.Op == OpHeartbeat {
 		r.tracker.Done(seq)
 		return item{}, false, nil
@@ -526,6 +526,15 @@ func (r *runner) prepare(ctx context.Context, ev *Event) (item, bool, error) {
 }
 
 func (r *runner) destination(t TableID) string {
+	if t == r.lastTable && r.lastDest != "" {
+		return r.lastDest // consecutive events mostly share a table
+	}
+	d := r.destinationOf(t)
+	r.lastTable, r.lastDest = t, d
+	return d
+}
+
+func (r *runner) destinationOf(t TableID) string {
 	if d, ok := r.destCache[t]; ok {
 		return d
 	}
@@ -552,6 +561,7 @@ func (r *runner) commitLoop() {
 		case <-r.ctx.Done():
 			return
 		case <-t.C:
+			r.flushReq.Store(true)
 			if err := r.commit(r.ctx); err != nil && r.failures >= r.e.cfg.commitFailureLimit {
 				r.cancel(fmt.Errorf("cdc: %d offset saves failed in a row, stopping: %w", r.failures, err))
 				return
@@ -631,6 +641,19 @@ func (r *runner) next(ctx context.Context, buf []item, max int, wait time.Durati
 
 func (r *runner) consumeEach(ctx context.Context, h Handler, recoverPanics bool) error {
 	buf := make([]item, 0, 256)
+	// Handled events are marked done once per popped batch, under one lock; the
+	// deferred flush also marks them when the handler fails, a loop breaks or a range
+	// body panics, so the final commit covers exactly the handled events.
+	var first, last uint64
+	flush := func() {
+		if last != 0 {
+			r.tracker.DoneRange(first, last)
+			r.e.handled.Add(int64(last - first + 1))
+			first, last = 0, 0
+		}
+	}
+	defer flush()
+	timed := len(r.e.hooks.handled) > 0
 	for {
 		items, err := r.next(ctx, buf, cap(buf), 0)
 		if err != nil {
@@ -640,7 +663,10 @@ func (r *runner) consumeEach(ctx context.Context, h Handler, recoverPanics bool)
 			if it.end {
 				return it.err
 			}
-			start := time.Now()
+			var start time.Time
+			if timed {
+				start = time.Now()
+			}
 			if recoverPanics {
 				err = callSafe(ctx, h, *it.ev)
 			} else {
@@ -655,14 +681,23 @@ func (r *runner) consumeEach(ctx context.Context, h Handler, recoverPanics bool)
 				}
 				return fmt.Errorf("cdc: handler failed on event %s (%s %s): %w", it.ev.ID(), it.ev.Op, it.ev.Table, err)
 			}
-			r.tracker.Done(it.seq)
-			r.e.handled.Add(1)
+			// Sequence numbers between handled events belong to events the reader
+			// consumed itself (dropped, heartbeats): marking the range is right.
+			if last == 0 {
+				first = it.seq
+			}
+			last = it.seq
 			for _, hk := range r.e.hooks.handled {
 				hk.OnEventsHandled(1, time.Since(start))
 			}
-			if ctx.Err() != nil {
-				return ctx.Err()
+			if r.flushReq.Load() { // the committer ticked: a slow handler must not hold commits back
+				r.flushReq.Store(false)
+				flush()
 			}
+		}
+		flush()
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 	}
 }

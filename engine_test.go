@@ -750,3 +750,28 @@ func TestOffsetsSavedByHandler(t *testing.T) {
 		t.Fatalf("handled positions not confirmed to the source: %q", c)
 	}
 }
+
+// TestSlowHandlerStillCommits: with a handler slower than the commit interval the
+// position keeps moving while a batch of queued events is being handled.
+func TestSlowHandlerStillCommits(t *testing.T) {
+	src := cdctest.NewSource(cdctest.SourceConfig{Events: 300})
+	store := newMapStore()
+	e := newEngine(t, src, cdc.WithOffsetStore(store), cdc.WithCommitInterval(10*time.Millisecond))
+	err := e.Run(ctxT(t), func(_ context.Context, ev cdc.Event) error {
+		if cdctest.Seq(ev) == 200 {
+			// All 300 events were queued at once; by now commits must have followed.
+			deadline := time.Now().Add(5 * time.Second)
+			for storedIndex(t, store, "tributary") < 150 && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			if n := storedIndex(t, store, "tributary"); n < 150 {
+				return fmt.Errorf("stored position %d while handling event 200", n)
+			}
+		}
+		time.Sleep(200 * time.Microsecond)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -50,6 +50,23 @@ func (t *Tracker) Track(pos []byte) uint64 {
 	return seq
 }
 
+// TrackMany records n events at once (one lock) whose positions pos(i) returns, and
+// returns the sequence number of the first; the others follow consecutively.
+func (t *Tracker) TrackMany(n int, pos func(i int) []byte) uint64 {
+	t.mu.Lock()
+	first := t.next
+	for i := 0; i < n; i++ {
+		if t.n == len(t.ring) {
+			t.grow()
+		}
+		t.ring[(t.head+t.n)%len(t.ring)] = entry{pos: pos(i)}
+		t.n++
+	}
+	t.next += uint64(n)
+	t.mu.Unlock()
+	return first
+}
+
 func (t *Tracker) grow() {
 	ring := make([]entry, len(t.ring)*2)
 	for i := 0; i < t.n; i++ {
