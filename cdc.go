@@ -235,7 +235,7 @@ func (e *Engine) run(ctx context.Context, consume func(context.Context, *runner)
 	}
 
 	e.setState(StateStarting)
-	r := &runner{e: e, ctx: rctx, cancel: cancel, tracker: checkpoint.New(),
+	r := &runner{e: e, parent: ctx, ctx: rctx, cancel: cancel, tracker: checkpoint.New(),
 		q: newQueue(e.cfg.queueEvents, e.cfg.queueBytes)}
 	e.queue.Store(r.q)
 
@@ -255,11 +255,12 @@ func (e *Engine) run(ctx context.Context, consume func(context.Context, *runner)
 				err = errors.Join(err, cerr)
 			}
 		}
-		if err != nil {
+		switch {
+		case err == nil || (ctx.Err() != nil && errors.Is(err, ctx.Err())):
+			e.setState(StateStopped)
+		default:
 			e.setState(StateFailed)
 			e.log.Error("stopped", "err", err)
-		} else {
-			e.setState(StateStopped)
 		}
 	}()
 
@@ -307,6 +308,7 @@ func (r *runner) load(ctx context.Context) (Position, error) {
 // runner is the state of one run.
 type runner struct {
 	e        *Engine
+	parent   context.Context // the caller's
 	ctx      context.Context
 	cancel   context.CancelCauseFunc
 	tracker  *checkpoint.Tracker
@@ -338,10 +340,14 @@ func (r *runner) stopErr(err error) error {
 	switch cause := context.Cause(r.ctx); {
 	case cause == nil:
 		return err
+	case r.parent.Err() != nil:
+		// The caller's context: return its Err, so errors.Is(err, context.Canceled)
+		// holds even when it was cancelled with a cause (signal.NotifyContext).
+		return r.parent.Err()
 	case errors.Is(cause, errStopClose):
 		return nil // Close
 	default:
-		return cause // the caller's context, or a terminal error from the committer
+		return cause // a terminal error from the committer
 	}
 }
 

@@ -591,11 +591,21 @@ func TestContextCancelStopsWithItsError(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
 	}
+	if st := e.Stats().State; st != cdc.StateStopped {
+		t.Fatalf("state after cancel %v, want stopped: a cancelled context is not a failure", st)
+	}
+	// Cancelled with a cause (as signal.NotifyContext does): still context.Canceled.
+	cctx, ccancel := context.WithCancelCause(context.Background())
+	src.Generate(5)
+	err = e.Run(cctx, func(context.Context, cdc.Event) error { ccancel(errors.New("interrupt signal received")); return nil })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run with a cause = %v, want context.Canceled", err)
+	}
 	if err := e.Run(ctx, func(context.Context, cdc.Event) error { return nil }); !errors.Is(err, context.Canceled) ||
 		!strings.Contains(err.Error(), "already done") {
 		t.Fatalf("Run with a done context = %v", err)
 	}
-	if len(src.Opens()) != 1 {
+	if len(src.Opens()) != 2 {
 		t.Fatalf("opened %d times; a done context must not open the source", len(src.Opens()))
 	}
 }
