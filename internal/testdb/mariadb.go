@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,14 +36,10 @@ type MariaDB struct {
 	DSN      string // "root@tcp(127.0.0.1:PORT)/test?parseTime=true&multiStatements=true"
 	Addr     string // "127.0.0.1:PORT"
 
-	mu       sync.Mutex
-	external bool
-	closed   bool
-	dir      string // temporary directory holding data dir, socket and logs
-	dataDir  string
-	bin      string // mariadbd
-	extra    []string
-	proc     *process
+	server
+	dataDir string
+	bin     string // mariadbd
+	extra   []string
 }
 
 // MariaDBOptions configures StartMariaDB / NewMariaDB.
@@ -97,11 +92,12 @@ func StartMariaDB(opts MariaDBOptions) (*MariaDB, error) {
 	m := &MariaDB{
 		Host:    "127.0.0.1",
 		User:    "root",
-		dir:     dir,
 		dataDir: filepath.Join(dir, "data"),
 		bin:     serverBin,
 		extra:   append([]string(nil), opts.Args...),
 	}
+	m.server = server{name: "MariaDB", envVar: EnvMySQLDSN, dir: dir, stopSig: sigTerminate,
+		closeProc: func(p *process) { p.kill() }, launch: m.launch}
 	if err := m.install(installBin); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -133,7 +129,8 @@ func externalMariaDB(dsn string, opts MariaDBOptions) (*MariaDB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("testdb: parsing %s: %w", EnvMySQLDSN, err)
 	}
-	m := &MariaDB{User: cfg.User, Password: cfg.Passwd, DSN: dsn, Addr: cfg.Addr, external: true}
+	m := &MariaDB{User: cfg.User, Password: cfg.Passwd, DSN: dsn, Addr: cfg.Addr,
+		server: server{name: "MariaDB", envVar: EnvMySQLDSN, external: true}}
 	if host, port, err := net.SplitHostPort(cfg.Addr); err == nil {
 		m.Host = host
 		m.Port, _ = strconv.Atoi(port)
@@ -229,81 +226,6 @@ func (m *MariaDB) launch() error {
 		return err
 	}
 	m.proc = proc
-	return nil
-}
-
-// Close stops the server and removes its directory. It is a no-op for an
-// external server and safe to call more than once.
-func (m *MariaDB) Close() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.external || m.closed {
-		return nil
-	}
-	m.closed = true
-	if m.proc != nil {
-		m.proc.kill() // the data is thrown away; no need for a clean shutdown
-		m.proc = nil
-	}
-	return os.RemoveAll(m.dir)
-}
-
-// Stop shuts the server down cleanly, keeping its data directory.
-func (m *MariaDB) Stop() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.stopLocked()
-}
-
-func (m *MariaDB) stopLocked() error {
-	if err := m.checkManaged(); err != nil {
-		return err
-	}
-	if m.proc == nil {
-		return nil
-	}
-	err := m.proc.stop(sigTerminate, stopTimeout)
-	m.proc = nil
-	return err
-}
-
-// Start starts a stopped server again on the same port and data directory.
-// It is a no-op if the server is running.
-func (m *MariaDB) Start() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.startLocked()
-}
-
-func (m *MariaDB) startLocked() error {
-	if err := m.checkManaged(); err != nil {
-		return err
-	}
-	if m.proc != nil && !m.proc.exited() {
-		return nil
-	}
-	m.proc = nil
-	return m.launch()
-}
-
-// Restart stops the server cleanly and starts it again on the same port
-// and data directory.
-func (m *MariaDB) Restart() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.stopLocked(); err != nil {
-		return err
-	}
-	return m.startLocked()
-}
-
-func (m *MariaDB) checkManaged() error {
-	if m.external {
-		return fmt.Errorf("%w (%s)", errExternal, EnvMySQLDSN)
-	}
-	if m.closed {
-		return errors.New("testdb: MariaDB server is closed")
-	}
 	return nil
 }
 

@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -49,15 +48,11 @@ type Postgres struct {
 	Port int
 	DSN  string // "postgres://postgres@127.0.0.1:PORT/postgres?sslmode=disable"
 
-	mu       sync.Mutex
-	external bool
-	closed   bool
-	dir      string // temporary directory holding data dir, socket and logs
+	server
 	dataDir  string
 	binDir   string
 	runAs    *sysUser // nil: run as the current user
 	settings map[string]string
-	proc     *process
 }
 
 // PostgresOptions configures StartPostgres / NewPostgres.
@@ -121,12 +116,15 @@ func StartPostgres(opts PostgresOptions) (*Postgres, error) {
 	settings["unix_socket_directories"] = dir
 	p := &Postgres{
 		Host:     "127.0.0.1",
-		dir:      dir,
 		dataDir:  filepath.Join(dir, "data"),
 		binDir:   binDir,
 		runAs:    runAs,
 		settings: settings,
 	}
+	p.server = server{name: "PostgreSQL", envVar: EnvPostgresDSN, dir: dir, stopSig: sigInterrupt, launch: p.launch,
+		// Immediate shutdown: the data is thrown away anyway, and unlike SIGKILL it
+		// lets the postmaster release its shared memory.
+		closeProc: func(proc *process) { _ = proc.stop(sigQuit, 10*time.Second) }}
 	if err := p.initdb(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -158,7 +156,8 @@ func externalPostgres(dsn string, opts PostgresOptions) (*Postgres, error) {
 	if err != nil {
 		return nil, fmt.Errorf("testdb: parsing %s: %w", EnvPostgresDSN, err)
 	}
-	return &Postgres{Host: cfg.Host, Port: int(cfg.Port), DSN: dsn, external: true}, nil
+	return &Postgres{Host: cfg.Host, Port: int(cfg.Port), DSN: dsn,
+		server: server{name: "PostgreSQL", envVar: EnvPostgresDSN, external: true}}, nil
 }
 
 // findPostgresBinDir locates a directory holding both initdb and postgres:
@@ -264,83 +263,6 @@ func (p *Postgres) launch() error {
 		return err
 	}
 	p.proc = proc
-	return nil
-}
-
-// Close stops the server and removes its directory. It is a no-op for an
-// external server and safe to call more than once.
-func (p *Postgres) Close() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.external || p.closed {
-		return nil
-	}
-	p.closed = true
-	if p.proc != nil {
-		// Immediate shutdown: the data is thrown away anyway, and unlike
-		// SIGKILL it lets the postmaster release its shared memory.
-		_ = p.proc.stop(sigQuit, 10*time.Second)
-		p.proc = nil
-	}
-	return os.RemoveAll(p.dir)
-}
-
-// Stop shuts the server down (fast shutdown), keeping its data directory.
-func (p *Postgres) Stop() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stopLocked()
-}
-
-func (p *Postgres) stopLocked() error {
-	if err := p.checkManaged(); err != nil {
-		return err
-	}
-	if p.proc == nil {
-		return nil
-	}
-	err := p.proc.stop(sigInterrupt, stopTimeout)
-	p.proc = nil
-	return err
-}
-
-// Start starts a stopped server again on the same port and data directory.
-// It is a no-op if the server is running.
-func (p *Postgres) Start() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.startLocked()
-}
-
-func (p *Postgres) startLocked() error {
-	if err := p.checkManaged(); err != nil {
-		return err
-	}
-	if p.proc != nil && !p.proc.exited() {
-		return nil
-	}
-	p.proc = nil
-	return p.launch()
-}
-
-// Restart stops the server (fast shutdown) and starts it again on the same
-// port and data directory.
-func (p *Postgres) Restart() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if err := p.stopLocked(); err != nil {
-		return err
-	}
-	return p.startLocked()
-}
-
-func (p *Postgres) checkManaged() error {
-	if p.external {
-		return fmt.Errorf("%w (%s)", errExternal, EnvPostgresDSN)
-	}
-	if p.closed {
-		return errors.New("testdb: PostgreSQL server is closed")
-	}
 	return nil
 }
 
