@@ -57,8 +57,9 @@ type Engine struct {
 // errStopClose is the cancel cause of a run stopped by Close; errBreak stops a run whose
 // iterator loop exited with break.
 var (
-	errStopClose = errors.New("engine closed")
-	errBreak     = errors.New("loop ended")
+	errStopClose   = errors.New("engine closed")
+	errBreak       = errors.New("loop ended")
+	errCommitLimit = errors.New("offset saves failed in a row")
 )
 
 // NewEngine returns an engine reading from src. Options are validated here; every
@@ -134,7 +135,9 @@ func (e *Engine) Events(ctx context.Context) iter.Seq2[Event, error] {
 }
 
 // Close stops a running loop, waits for it to save its position and return, and makes
-// later calls fail with ErrClosed. It is safe to call more than once.
+// later calls fail with ErrClosed. It is safe to call more than once, and from state
+// hooks. Do not call it from the handler, a range loop body or another hook: it would
+// wait for itself. Return an error, break, or cancel the context there instead.
 func (e *Engine) Close() error {
 	e.closed.Store(true)
 	e.mu.Lock()
@@ -211,7 +214,10 @@ func (e *Engine) run(ctx context.Context, consume func(context.Context, *runner)
 		return ConfigError("context", "is nil: pass context.Background() or a cancellable context")
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("cdc: not started, the context is already done: %w", context.Cause(ctx))
+		if cause := context.Cause(ctx); cause != err {
+			return fmt.Errorf("cdc: not started, the context is already done (%v): %w", cause, err)
+		}
+		return fmt.Errorf("cdc: not started, the context is already done: %w", err)
 	}
 	if !e.running.CompareAndSwap(false, true) {
 		return ErrRunning
@@ -223,12 +229,13 @@ func (e *Engine) run(ctx context.Context, consume func(context.Context, *runner)
 	e.mu.Lock()
 	e.stop, e.done = cancel, done
 	e.mu.Unlock()
-	defer func() {
+	release := sync.OnceFunc(func() {
 		e.mu.Lock()
 		e.stop, e.done = nil, nil
 		e.mu.Unlock()
 		close(done)
-	}()
+	})
+	defer release()
 	if e.closed.Load() { // Close raced with the start
 		cancel(errStopClose)
 		return ErrClosed
@@ -247,6 +254,9 @@ func (e *Engine) run(ctx context.Context, consume func(context.Context, *runner)
 		cerr := r.commit(fctx)
 		fcancel()
 		r.closeStream()
+		if cerr != nil && r.failures > 0 && errors.Is(err, errCommitLimit) {
+			cerr = nil // the same store failure already stopped the run
+		}
 		if cerr != nil {
 			cerr = fmt.Errorf("cdc: final commit: %w", cerr)
 			if err == nil {
@@ -255,8 +265,11 @@ func (e *Engine) run(ctx context.Context, consume func(context.Context, *runner)
 				err = errors.Join(err, cerr)
 			}
 		}
+		// Everything is saved and closed: let Close return before the state hooks run,
+		// so a hook may call Close.
+		release()
 		switch {
-		case err == nil || (ctx.Err() != nil && errors.Is(err, ctx.Err())):
+		case err == nil || (cerr == nil && ctx.Err() != nil && errors.Is(err, ctx.Err())):
 			e.setState(StateStopped)
 		default:
 			e.setState(StateFailed)
@@ -269,7 +282,7 @@ func (e *Engine) run(ctx context.Context, consume func(context.Context, *runner)
 		return r.stopErr(err)
 	}
 	r.startPos = start
-	if err := r.open(rctx, start, false); err != nil {
+	if err := r.open(rctx, start, 0); err != nil {
 		return r.stopErr(err)
 	}
 	r.wg.Add(2)
@@ -351,10 +364,11 @@ func (r *runner) stopErr(err error) error {
 	}
 }
 
-func (r *runner) open(ctx context.Context, pos Position, reconnecting bool) error {
+// open opens a stream, retrying retryable errors; attempt is the number of failed
+// attempts already made in this outage (0 at start), so backoff keeps growing.
+func (r *runner) open(ctx context.Context, pos Position, attempt int) error {
 	req := OpenRequest{Name: r.e.cfg.name, Position: pos, Offsets: r.e.cfg.store,
 		Logger: r.e.log, Reporter: reporter{r.e}}
-	attempt := 0
 	for {
 		s, err := r.e.src.Open(ctx, req)
 		if err == nil {
@@ -373,9 +387,7 @@ func (r *runner) open(ctx context.Context, pos Position, reconnecting bool) erro
 			return fmt.Errorf("cdc: opening the source: %w", err)
 		}
 		attempt++
-		if !reconnecting && attempt == 1 {
-			r.e.setState(StateReconnecting)
-		}
+		r.e.setState(StateReconnecting)
 		if err := r.backoff(ctx, attempt, err); err != nil {
 			return err
 		}
@@ -427,6 +439,13 @@ func (r *runner) closeStream() {
 func (r *runner) readLoop() {
 	defer r.wg.Done()
 	ctx := r.ctx
+	defer func() {
+		// A panic in the source or a hook must not take the process down.
+		if p := recover(); p != nil {
+			err := fmt.Errorf("cdc: reading from the source: %w", &PanicError{Value: p, Stack: debug.Stack()})
+			r.q.push(ctx, []item{{end: true, err: err}})
+		}
+	}()
 	lastSafe := r.startPos
 	afterSafe, skip := 0, 0
 	attempt := 0
@@ -453,7 +472,7 @@ func (r *runner) readLoop() {
 			attempt++
 			err = r.backoff(ctx, attempt, err)
 			if err == nil {
-				err = r.open(ctx, lastSafe, true) // retries by itself while errors are retryable
+				err = r.open(ctx, lastSafe, attempt) // retries by itself while errors are retryable
 			}
 			if err != nil {
 				if ctx.Err() == nil {
@@ -471,6 +490,12 @@ func (r *runner) readLoop() {
 			evs, skip = evs[n:], skip-n
 		}
 		seq := r.tracker.TrackMany(len(evs), func(i int) []byte { return evs[i].Position })
+		if len(evs) > 0 {
+			r.e.read.Add(int64(len(evs)))
+			if ct := evs[len(evs)-1].Source.CommitTime; !ct.IsZero() {
+				r.e.lagNanos.Store(int64(time.Since(ct)))
+			}
+		}
 		for i := range evs {
 			ev := &evs[i]
 			if ev.Position != nil {
@@ -500,17 +525,15 @@ func (r *runner) readLoop() {
 // (heartbeat or dropped) and already marked handled.
 func (r *runner) prepare(ctx context.Context, ev *Event, seq uint64) (item, bool, error) {
 	e := r.e
-	e.read.Add(1)
-	var lag time.Duration
-	if !ev.Source.CommitTime.IsZero() {
-		lag = time.Since(ev.Source.CommitTime)
-		e.lagNanos.Store(int64(lag))
-	}
 	for _, h := range e.hooks.read {
+		var lag time.Duration
+		if !ev.Source.CommitTime.IsZero() {
+			lag = time.Since(ev.Source.CommitTime)
+		}
 		h.OnEventRead(ev, lag)
 	}
 	if ev.Op == OpHeartbeat {
-		r.tracker.Done(seq)
+		r.consumed(seq)
 		return item{}, false, nil
 	}
 	ev.Source.Name = e.cfg.name
@@ -518,17 +541,37 @@ func (r *runner) prepare(ctx context.Context, ev *Event, seq uint64) (item, bool
 		ev.Destination = r.destination(ev.Table)
 	}
 	for _, t := range e.cfg.transforms {
-		keep, err := t.Apply(ctx, ev)
+		keep, err := applySafe(ctx, t, ev)
 		if err != nil {
 			return item{}, false, fmt.Errorf("cdc: transform %T on event %s: %w", t, ev.ID(), err)
 		}
 		if !keep {
 			e.dropped.Add(1)
-			r.tracker.Done(seq)
+			r.consumed(seq)
 			return item{}, false, nil
 		}
 	}
 	return item{ev: ev, seq: seq, size: eventSize(ev)}, true, nil
+}
+
+func applySafe(ctx context.Context, t Transform, ev *Event) (keep bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return t.Apply(ctx, ev)
+}
+
+// consumed marks an event the handler will not see (heartbeat, dropped) as handled.
+// When the handler saves positions itself it never saves this one, so it must not
+// become the position confirmed to the source.
+func (r *runner) consumed(seq uint64) {
+	if r.e.cfg.handlerSaves {
+		r.tracker.DoneNoPos(seq)
+	} else {
+		r.tracker.Done(seq)
+	}
 }
 
 func (r *runner) destination(t TableID) string {
@@ -560,6 +603,11 @@ func (r *runner) destinationOf(t TableID) string {
 
 func (r *runner) commitLoop() {
 	defer r.wg.Done()
+	defer func() {
+		if p := recover(); p != nil { // in the offset store, the source's Commit or a hook
+			r.cancel(fmt.Errorf("cdc: committing: %w", &PanicError{Value: p, Stack: debug.Stack()}))
+		}
+	}()
 	t := time.NewTicker(r.e.cfg.commitInterval)
 	defer t.Stop()
 	for {
@@ -569,7 +617,7 @@ func (r *runner) commitLoop() {
 		case <-t.C:
 			r.flushReq.Store(true)
 			if err := r.commit(r.ctx); err != nil && r.failures >= r.e.cfg.commitFailureLimit {
-				r.cancel(fmt.Errorf("cdc: %d offset saves failed in a row, stopping: %w", r.failures, err))
+				r.cancel(fmt.Errorf("cdc: %d %w, stopping: %w", r.failures, errCommitLimit, err))
 				return
 			}
 		}
@@ -660,6 +708,7 @@ func (r *runner) consumeEach(ctx context.Context, h Handler, recoverPanics bool)
 	}
 	defer flush()
 	timed := len(r.e.hooks.handled) > 0
+	stopped := ctx.Done()
 	for {
 		items, err := r.next(ctx, buf, cap(buf), 0)
 		if err != nil {
@@ -669,12 +718,17 @@ func (r *runner) consumeEach(ctx context.Context, h Handler, recoverPanics bool)
 			if it.end {
 				return it.err
 			}
+			select {
+			case <-stopped: // Close, cancel or a terminal commit failure: deliver no more
+				return ctx.Err()
+			default:
+			}
 			var start time.Time
 			if timed {
 				start = time.Now()
 			}
 			if recoverPanics {
-				err = callSafe(ctx, h, *it.ev)
+				err = callSafe(ctx, h, it.ev)
 			} else {
 				err = h(ctx, *it.ev)
 			}
@@ -708,13 +762,13 @@ func (r *runner) consumeEach(ctx context.Context, h Handler, recoverPanics bool)
 	}
 }
 
-func callSafe(ctx context.Context, h Handler, ev Event) (err error) {
+func callSafe(ctx context.Context, h Handler, ev *Event) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = &PanicError{Value: p, Stack: debug.Stack()}
 		}
 	}()
-	return h(ctx, ev)
+	return h(ctx, *ev)
 }
 
 func (r *runner) consumeBatch(ctx context.Context, h BatchHandler) error {

@@ -785,3 +785,111 @@ func TestSlowHandlerStillCommits(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestPanicsOnEngineGoroutinesAreErrors(t *testing.T) {
+	t.Run("transform", func(t *testing.T) {
+		boom := cdc.TransformFunc(func(_ context.Context, ev *cdc.Event) (bool, error) {
+			if cdctest.Seq(*ev) == 5 {
+				panic("transform bug")
+			}
+			return true, nil
+		})
+		store := newMapStore()
+		e := newEngine(t, cdctest.NewSource(cdctest.SourceConfig{Events: 20}), cdc.WithOffsetStore(store), cdc.WithTransforms(boom))
+		err := e.Run(ctxT(t), func(context.Context, cdc.Event) error { return nil })
+		if !errors.Is(err, cdc.ErrHandlerPanic) || !strings.Contains(err.Error(), "transform bug") {
+			t.Fatalf("Run = %v", err)
+		}
+		if n := storedIndex(t, store, "tributary"); n != 5 {
+			t.Fatalf("stored %d, want 5", n)
+		}
+	})
+	t.Run("hook", func(t *testing.T) {
+		e := newEngine(t, cdctest.NewSource(cdctest.SourceConfig{Events: 20}), cdc.WithHooks(panicHook{}))
+		err := e.Run(ctxT(t), func(context.Context, cdc.Event) error { return nil })
+		if !errors.Is(err, cdc.ErrHandlerPanic) || !strings.Contains(err.Error(), "hook bug") {
+			t.Fatalf("Run = %v", err)
+		}
+	})
+}
+
+type panicHook struct{}
+
+func (panicHook) OnEventRead(*cdc.Event, time.Duration) { panic("hook bug") }
+
+func TestHandlerSavedOffsetsNeverConfirmUnsavedPositions(t *testing.T) {
+	src := cdctest.NewSource(cdctest.SourceConfig{Events: 10})
+	src.Emit(cdc.Event{Op: cdc.OpHeartbeat}) // index 10, position 11
+	store := newMapStore()
+	dropTail := cdc.TransformFunc(func(_ context.Context, ev *cdc.Event) (bool, error) {
+		return cdctest.Seq(*ev) < 5, nil // 5..9 dropped, as for an uninteresting table
+	})
+	e := newEngine(t, src, cdc.WithOffsetStore(store), cdc.WithOffsetsSavedByHandler(), cdc.WithTransforms(dropTail))
+	err := e.Run(ctxT(t), func(ctx context.Context, ev cdc.Event) error {
+		return store.Save(ctx, "tributary", ev.Position)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range src.Commits() {
+		if n, _ := cdctest.ParsePosition(c); n > 5 {
+			t.Fatalf("source told %s, but the handler only saved up to position 5", c)
+		}
+	}
+	if len(src.Commits()) == 0 {
+		t.Fatal("nothing confirmed to the source")
+	}
+}
+
+func TestNoDeliveryAfterCancel(t *testing.T) {
+	src := cdctest.NewSource(cdctest.SourceConfig{Events: 1000, BatchSize: 500})
+	e := newEngine(t, src)
+	ctx, cancel := context.WithCancel(context.Background())
+	after := 0
+	err := e.Run(ctx, func(context.Context, cdc.Event) error {
+		if ctx.Err() != nil {
+			after++
+		}
+		if after == 0 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || after > 1 {
+		t.Fatalf("Run = %v; %d events delivered after the context was cancelled", err, after)
+	}
+}
+
+type closeOnStop struct{ e **cdc.Engine }
+
+func (h closeOnStop) OnStateChange(_, to cdc.State) {
+	if to == cdc.StateStopped || to == cdc.StateFailed {
+		(*h.e).Close()
+	}
+}
+
+func TestCloseFromStateHook(t *testing.T) {
+	var e *cdc.Engine
+	e = newEngine(t, cdctest.NewSource(cdctest.SourceConfig{Events: 10}), cdc.WithHooks(closeOnStop{&e}))
+	done := make(chan error, 1)
+	go func() { done <- e.Run(context.Background(), func(context.Context, cdc.Event) error { return nil }) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close from a state hook deadlocked")
+	}
+}
+
+func TestCommitLimitErrorReportedOnce(t *testing.T) {
+	store := newMapStore()
+	store.failAll = true
+	e := newEngine(t, cdctest.NewSource(cdctest.SourceConfig{Live: true, Events: 100}),
+		cdc.WithOffsetStore(store), cdc.WithCommitFailureLimit(3))
+	err := e.Run(ctxT(t), func(context.Context, cdc.Event) error { return nil })
+	if err == nil || strings.Count(err.Error(), "disk full") != 1 {
+		t.Fatalf("Run = %v; want the store error exactly once", err)
+	}
+}

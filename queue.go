@@ -94,7 +94,9 @@ func (q *queue) pop(ctx context.Context, dst []item, max int, wait time.Duration
 		if q.head == len(q.buf) {
 			q.buf, q.head = q.buf[:0], 0
 		} else if q.head > 1024 && q.head > len(q.buf)/2 {
-			q.buf = q.buf[:copy(q.buf, q.buf[q.head:])]
+			n := copy(q.buf, q.buf[q.head:])
+			clear(q.buf[n:]) // drop references to handled events
+			q.buf = q.buf[:n]
 			q.head = 0
 		}
 		q.mu.Unlock()

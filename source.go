@@ -22,6 +22,7 @@ type Source interface {
 // called concurrently with both and makes a blocked Read return.
 type Stream interface {
 	// Read blocks until at least one event is available and returns them in commit order.
+	// It must return promptly when ctx is done: the engine waits for it to shut down.
 	// The caller owns the returned slice. Read returns io.EOF when the stream has ended
 	// for good (snapshot mode initial_only), an error for which IsRetryable is true when
 	// the connection was lost, and ctx.Err() when ctx is done.
@@ -29,7 +30,8 @@ type Stream interface {
 
 	// Commit tells the source that everything up to pos is durably stored in the offset
 	// store, so the server may discard it (PostgreSQL: confirm the LSN as flushed).
-	// pos is always a Position the stream returned on an event.
+	// pos is a Position this stream, or an earlier stream of the same source in the
+	// same run (before a reconnect), returned on an event.
 	Commit(ctx context.Context, pos Position) error
 
 	// Close releases the stream's connections.

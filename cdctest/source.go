@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -297,6 +298,16 @@ func (s *Source) eventLocked(i int) cdc.Event {
 	} else {
 		ev = s.emitted[i-s.generate]
 		ev.Key, ev.Before, ev.After = ev.Key.Clone(), ev.Before.Clone(), ev.After.Clone()
+		// Transforms change events in place: nothing of the script may be shared.
+		ev.Headers = append([]cdc.Header(nil), ev.Headers...)
+		if ev.Source.Extra != nil {
+			ev.Source.Extra = maps.Clone(ev.Source.Extra)
+		}
+		if ev.Message != nil {
+			m := *ev.Message
+			m.Content = append([]byte(nil), m.Content...)
+			ev.Message = &m
+		}
 		if ev.ID() == "" {
 			ev.SetID(fmt.Sprintf("fake:%d", i))
 		}

@@ -75,6 +75,17 @@ func (t *Tracker) grow() {
 	t.ring, t.head = ring, 0
 }
 
+// DoneNoPos marks an event handled and forgets its position, so it can never become
+// the committable position (for events whose position the offset store will not hold).
+func (t *Tracker) DoneNoPos(seq uint64) {
+	t.mu.Lock()
+	if seq >= t.base && seq < t.base+uint64(t.n) {
+		t.ring[(t.head+int(seq-t.base))%len(t.ring)].pos = nil
+	}
+	t.mu.Unlock()
+	t.DoneRange(seq, seq)
+}
+
 // Done marks the event with sequence number seq as handled. Marking an event twice,
 // or one that was never tracked, is a no-op.
 func (t *Tracker) Done(seq uint64) {
