@@ -24,7 +24,8 @@ demo: deps
 	cd examples && $(GO) run ./demo
 
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./bench/
+	$(GO) test -run='^$$' -bench='Engine|Const|Fake' -benchmem -count=5 ./bench/
+	$(GO) test -run='^$$' -bench=Postgres -benchtime=1x -count=3 ./bench/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -111,3 +111,5 @@ func BenchmarkEngineRunWithTransform(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+func offsetsFile(path string) cdc.OffsetStore { return offsets.NewFile(path) }

@@ -20,6 +20,9 @@ import (
 // handled instead of starting it over.
 const midTxEvery = 1024
 
+// pendingMax is the most events handed to Read at once inside a transaction.
+const pendingMax = 512
+
 type batch struct {
 	evs []cdc.Event
 	err error
@@ -166,7 +169,9 @@ func (st *stream) flush(ctx context.Context) error {
 		return nil
 	}
 	evs := st.pending
-	st.pending = make([]cdc.Event, 0, 64)
+	// The engine owns the batch now. Size the next one like this one: large for bulk
+	// transactions (no regrowth copies), small for single-row ones (no waste).
+	st.pending = make([]cdc.Event, 0, min(pendingMax, max(8, 2*len(evs))))
 	return st.send(ctx, evs)
 }
 
@@ -189,7 +194,7 @@ func (st *stream) stream(ctx context.Context) error {
 	st.lastEnd = st.startLSN
 	st.status = time.NewTicker(st.src.cfg.StatusInterval)
 	defer st.status.Stop()
-	st.pending = make([]cdc.Event, 0, 64)
+	st.pending = make([]cdc.Event, 0, pendingMax)
 	for {
 		select {
 		case <-st.status.C:
@@ -319,7 +324,7 @@ func (st *stream) xlog(ctx context.Context, xld pglogrepl.XLogData) error {
 			st.pending = append(st.pending, ev)
 		}
 	}
-	if len(st.pending) >= 512 {
+	if len(st.pending) >= pendingMax {
 		return st.flush(ctx)
 	}
 	return nil
@@ -351,7 +356,13 @@ func (st *stream) change(ctx context.Context, op cdc.Op, relID uint32, oldT, new
 	if rel == nil {
 		return fmt.Errorf("postgres: change for relation %d before its relation message", relID)
 	}
-	ev := cdc.Event{Op: op, Table: rel.table, Schema: rel.schema}
+	if !rel.capture {
+		st.txOrder++ // keep change numbering stable whatever is captured
+		return nil
+	}
+	// Built in place at the end of pending: an Event is large, copying it costs.
+	st.pending = append(st.pending, cdc.Event{Op: op, Table: rel.table, Schema: rel.schema})
+	ev := &st.pending[len(st.pending)-1]
 	var err error
 	if oldT != nil {
 		if ev.Before, err = rel.row(oldT); err != nil {
@@ -363,13 +374,9 @@ func (st *stream) change(ctx context.Context, op cdc.Op, relID uint32, oldT, new
 			return err
 		}
 	}
-	if !rel.capture {
-		st.txOrder++ // keep change numbering stable whatever is captured
-		return nil
-	}
 	ev.Key = rel.key(ev.Before, ev.After)
-	if st.emit(ctx, &ev) {
-		st.pending = append(st.pending, ev)
+	if !st.emit(ctx, ev) {
+		st.pending = st.pending[:len(st.pending)-1]
 	}
 	return nil
 }
