@@ -283,7 +283,10 @@ func (st *stream) xlog(ctx context.Context, xld pglogrepl.XLogData) error {
 		st.inTx = false
 		st.skipTx = ""
 		pos := lsnPosition(m.TransactionEndLSN)
-		if st.txEvents > 0 {
+		// Whatever is pending belongs to this transaction (pending is flushed at every
+		// commit), but a transaction whose changes filled a batch exactly has nothing
+		// pending any more: then a heartbeat carries its end position.
+		if len(st.pending) > 0 {
 			st.pending[len(st.pending)-1].Position = pos
 		} else {
 			hb := cdc.Event{Op: cdc.OpHeartbeat, Position: pos}
@@ -294,11 +297,11 @@ func (st *stream) xlog(ctx context.Context, xld pglogrepl.XLogData) error {
 	case *pglogrepl.RelationMessage:
 		return st.relation(ctx, m)
 	case *pglogrepl.InsertMessage:
-		return st.change(ctx, cdc.OpCreate, m.RelationID, nil, m.Tuple)
+		err = st.change(ctx, cdc.OpCreate, m.RelationID, nil, m.Tuple)
 	case *pglogrepl.UpdateMessage:
-		return st.change(ctx, cdc.OpUpdate, m.RelationID, m.OldTuple, m.NewTuple)
+		err = st.change(ctx, cdc.OpUpdate, m.RelationID, m.OldTuple, m.NewTuple)
 	case *pglogrepl.DeleteMessage:
-		return st.change(ctx, cdc.OpDelete, m.RelationID, m.OldTuple, nil)
+		err = st.change(ctx, cdc.OpDelete, m.RelationID, m.OldTuple, nil)
 	case *pglogrepl.TruncateMessage:
 		for _, id := range m.RelationIDs {
 			rel := st.rels[id]
@@ -324,6 +327,11 @@ func (st *stream) xlog(ctx context.Context, xld pglogrepl.XLogData) error {
 			st.pending = append(st.pending, ev)
 		}
 	}
+	if err != nil {
+		return err
+	}
+	// Inside a transaction, hand over full batches: memory stays bounded however
+	// large the transaction is.
 	if len(st.pending) >= pendingMax {
 		return st.flush(ctx)
 	}
