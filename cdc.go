@@ -486,8 +486,19 @@ func (r *runner) readLoop() {
 		attempt = 0
 		items = items[:0]
 		if skip > 0 {
-			n := min(skip, len(evs))
-			evs, skip = evs[n:], skip-n
+			// Skip the re-sent events we already have. Heartbeats are not re-sent
+			// events (their timing differs between connections): drop them, uncounted.
+			kept := evs[:0]
+			for _, ev := range evs {
+				switch {
+				case ev.Op == OpHeartbeat && skip > 0:
+				case skip > 0:
+					skip--
+				default:
+					kept = append(kept, ev)
+				}
+			}
+			evs = kept
 		}
 		seq := r.tracker.TrackMany(len(evs), func(i int) []byte { return evs[i].Position })
 		if len(evs) > 0 {
@@ -500,7 +511,7 @@ func (r *runner) readLoop() {
 			ev := &evs[i]
 			if ev.Position != nil {
 				lastSafe, afterSafe = ev.Position, 0
-			} else {
+			} else if ev.Op != OpHeartbeat {
 				afterSafe++
 			}
 			it, ok, err := r.prepare(ctx, ev, seq+uint64(i))

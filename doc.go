@@ -47,7 +47,10 @@
 //  7. Retryable faults (IsRetryable: lost connections, a restarting server) are handled
 //     inside the engine: it reconnects with exponential backoff and resumes after the last
 //     safe position it read, skipping events it already has, so a reconnect neither loses
-//     nor reorders events. Only terminal errors reach the caller, once.
+//     nor reorders events. Only terminal errors reach the caller, once. One exception:
+//     a snapshot interrupted by a server restart resumes under a new snapshot, and the
+//     stream then replays changes from before it, so a row can briefly go back to an
+//     older version (at least once, converging; see the source's documentation).
 //
 // Reading runs ahead of the handler through a queue bounded in events and bytes
 // (WithQueueLimits): a slow handler slows the source instead of growing memory.

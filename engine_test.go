@@ -893,3 +893,35 @@ func TestCommitLimitErrorReportedOnce(t *testing.T) {
 		t.Fatalf("Run = %v; want the store error exactly once", err)
 	}
 }
+
+// heartbeatOnReopen is a fake source whose streams, after a reconnect, first send a
+// heartbeat (as a keepalive would) before re-sending the events after the position.
+type heartbeatOnReopen struct{ *cdctest.Source }
+
+func (s heartbeatOnReopen) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, error) {
+	st, err := s.Source.Open(ctx, req)
+	if err != nil || len(s.Opens()) == 1 {
+		return st, err
+	}
+	return &hbStream{Stream: st, pos: req.Position}, nil
+}
+
+type hbStream struct {
+	cdc.Stream
+	pos  cdc.Position
+	sent bool
+}
+
+func (h *hbStream) Read(ctx context.Context) ([]cdc.Event, error) {
+	if !h.sent {
+		h.sent = true
+		return []cdc.Event{{Op: cdc.OpHeartbeat, Position: h.pos}}, nil
+	}
+	return h.Stream.Read(ctx)
+}
+
+func TestReconnectSkipIgnoresHeartbeats(t *testing.T) {
+	src := cdctest.NewSource(cdctest.SourceConfig{Events: 100, TxSize: 10, BatchSize: 3})
+	src.DropAfter(15) // mid-transaction: 5 unpositioned events to skip after reopening at 10
+	assertSeq(t, collect(t, newEngine(t, heartbeatOnReopen{src})), 0, 100)
+}

@@ -26,7 +26,9 @@
 // carries a position, so a crash resumes the snapshot instead of restarting it. The
 // exported snapshot dies with its connection: a resumed snapshot reads the remaining
 // tables as they are then, and the stream replays from the slot's consistent point, so
-// some changes arrive twice (at least once, converging to the right state).
+// some changes arrive twice (at least once, converging to the right state). This also
+// happens within one run when the server restarts during the snapshot: after the
+// reconnect a row can go back to an older version until the stream catches up.
 //
 // # Positions
 //

@@ -1,0 +1,801 @@
+package postgres_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/internal/testdb"
+	"github.com/tributary-cdc/cdc/offsets"
+	"github.com/tributary-cdc/cdc/postgres"
+)
+
+// Environment of a crash-test child (the test binary re-executed by TestCrashRestartPostgres).
+const (
+	pgCrashEnvDir = "TRIBUTARY_PGCRASH_CHILD_DIR" // holds offsets.json
+	pgCrashEnvDSN = "TRIBUTARY_PGCRASH_CHILD_DSN"
+	pgCrashEnvLog = "TRIBUTARY_PGCRASH_CHILD_LOG"
+
+	pgCrashRows   = 5000 // rows in the table before the first child starts
+	pgCrashMarker = -1   // id of the row written last: the final child stops after it
+)
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(pgCrashEnvDir); dir != "" {
+		os.Exit(pgCrashChild(dir, os.Getenv(pgCrashEnvDSN), os.Getenv(pgCrashEnvLog)))
+	}
+	os.Exit(m.Run())
+}
+
+// reconnectLog appends "R <attempt>" to the child's log before every reconnect.
+type reconnectLog struct{ f *os.File }
+
+func (h reconnectLog) OnReconnect(attempt int, _ error, _ time.Duration) {
+	h.f.Write([]byte("R " + strconv.Itoa(attempt) + "\n"))
+}
+
+// pgCrashChild runs an engine over public.items, saving positions in a file store and
+// appending "<op> <id> <version>" to logPath for every handled event, with one
+// write(2) each so that a SIGKILL loses nothing that was written. It returns 0 once it
+// has handled the marker row, 1 when the engine stopped with an error.
+func pgCrashChild(dir, dsn, logPath string) int {
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	src, err := postgres.New(postgres.Config{ConnString: dsn, Slot: "crash", Publication: "crash",
+		Tables: []string{"public.items"}, SnapshotChunkSize: 200, StatusInterval: time.Second})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	eng, err := cdc.NewEngine(src, cdc.WithName("crash"),
+		cdc.WithOffsetStore(offsets.NewFile(filepath.Join(dir, "offsets.json"))),
+		cdc.WithCommitInterval(10*time.Millisecond),
+		cdc.WithReconnectBackoff(50*time.Millisecond, 500*time.Millisecond),
+		cdc.WithHooks(reconnectLog{f}),
+		cdc.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	errMarker := errors.New("marker handled")
+	n := 0
+	buf := make([]byte, 0, 32)
+	err = eng.Run(context.Background(), func(_ context.Context, ev cdc.Event) error {
+		var op byte
+		row := ev.After
+		switch ev.Op {
+		case cdc.OpRead:
+			op = 'r'
+		case cdc.OpCreate:
+			op = 'c'
+		case cdc.OpUpdate:
+			op = 'u'
+		case cdc.OpDelete:
+			op, row = 'd', ev.Key
+		default:
+			return fmt.Errorf("unexpected %v event", ev.Op)
+		}
+		id, err := row.Int64("id")
+		if err != nil {
+			return err
+		}
+		buf = append(append(buf[:0], op, ' '), strconv.FormatInt(id, 10)...)
+		if ev.Op == cdc.OpDelete {
+			buf = append(buf, " -"...)
+		} else {
+			v, err := row.Int64("version")
+			if err != nil {
+				return err
+			}
+			buf = strconv.AppendInt(append(buf, ' '), v, 10)
+		}
+		if _, err := f.Write(append(buf, '\n')); err != nil {
+			return err
+		}
+		if id == pgCrashMarker {
+			return errMarker
+		}
+		if n++; n%3 == 0 {
+			// Pace the consumer so that the snapshot and the stream both last seconds.
+			time.Sleep(time.Millisecond)
+		}
+		return nil
+	})
+	if errors.Is(err, errMarker) {
+		return 0
+	}
+	fmt.Fprintln(os.Stderr, "child: engine stopped:", err)
+	return 1
+}
+
+// pgLine is one line of a child log.
+type pgLine struct {
+	op      byte // r c u d, or R for a reconnect
+	id, ver int64
+}
+
+func readPgLog(t *testing.T, path string) []pgLine {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []pgLine
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 2 && f[0] == "R" {
+			out = append(out, pgLine{op: 'R'})
+			continue
+		}
+		if len(f) != 3 || len(f[0]) != 1 || !strings.Contains("rcud", f[0]) {
+			t.Fatalf("%s: bad line %q", path, sc.Text())
+		}
+		l := pgLine{op: f[0][0]}
+		var err error
+		if l.id, err = strconv.ParseInt(f[1], 10, 64); err != nil {
+			t.Fatalf("%s: bad line %q", path, sc.Text())
+		}
+		if l.op != 'd' {
+			if l.ver, err = strconv.ParseInt(f[2], 10, 64); err != nil {
+				t.Fatalf("%s: bad line %q", path, sc.Text())
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// tableState returns id -> version of public.items.
+func tableState(t *testing.T, dsn string) map[int64]int64 {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgconn.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	res, err := conn.Exec(ctx, "SELECT id, version FROM items").ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int64]int64{}
+	for _, r := range res[0].Rows {
+		id, _ := strconv.ParseInt(string(r[0]), 10, 64)
+		v, _ := strconv.ParseInt(string(r[1]), 10, 64)
+		out[id] = v
+	}
+	return out
+}
+
+// crashWriter is the application: small committed transactions updating random rows
+// (version = version + 1) and inserting new ones, reconnecting when the server restarts.
+// It records every (id, version) it knows to be committed.
+type crashWriter struct {
+	dsn       string
+	stop      chan struct{}
+	done      chan struct{}
+	committed map[int64][]int64 // written by run only; read after done
+	txs       atomic.Int64      // committed transactions
+	errs      atomic.Int64      // failed ones (server restart)
+	mu        sync.Mutex
+	err       error // a failure lasting too long
+}
+
+func (w *crashWriter) fail(err error) {
+	w.mu.Lock()
+	w.err = err
+	w.mu.Unlock()
+}
+
+// failure returns why the writer gave up, or nil.
+func (w *crashWriter) failure() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+func (w *crashWriter) run() {
+	defer close(w.done)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	next := int64(pgCrashRows + 1)
+	var conn *pgconn.PgConn
+	defer func() {
+		if conn != nil {
+			conn.Close(ctx)
+		}
+	}()
+	lastOK := time.Now()
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-time.After(2 * time.Millisecond):
+		}
+		if conn == nil {
+			c, err := pgconn.Connect(ctx, w.dsn)
+			if err != nil {
+				w.errs.Add(1)
+				if time.Since(lastOK) > 20*time.Second {
+					w.fail(fmt.Errorf("writer: no connection for 20 s: %w", err))
+					return
+				}
+				time.Sleep(50 * time.Millisecond)
+				continue
+			}
+			conn = c
+		}
+		q := "BEGIN;"
+		var inserted []int64
+		for range 1 + rng.IntN(3) {
+			if rng.IntN(4) == 0 {
+				q += fmt.Sprintf("INSERT INTO items VALUES (%d, 0) RETURNING id, version;", next)
+				inserted = append(inserted, next)
+				next++ // never reused, even when the outcome is unknown
+			} else {
+				q += fmt.Sprintf("UPDATE items SET version = version + 1 WHERE id = %d RETURNING id, version;", 1+rng.Int64N(next-1))
+			}
+		}
+		res, err := conn.Exec(ctx, q+"COMMIT").ReadAll()
+		if err != nil {
+			// Connection lost (server restart): the outcome is unknown, record nothing.
+			w.errs.Add(1)
+			conn.Close(ctx)
+			conn = nil
+			if time.Since(lastOK) > 20*time.Second {
+				w.fail(fmt.Errorf("writer: failing for 20 s: %w", err))
+				return
+			}
+			continue
+		}
+		lastOK = time.Now()
+		w.txs.Add(1)
+		for _, r := range res {
+			for _, row := range r.Rows {
+				id, _ := strconv.ParseInt(string(row[0]), 10, 64)
+				v, _ := strconv.ParseInt(string(row[1]), 10, 64)
+				w.committed[id] = append(w.committed[id], v)
+			}
+		}
+	}
+}
+
+// TestCrashRestartPostgres: a consumer in a child process is killed with SIGKILL at
+// random points, during the initial snapshot and while streaming, and restarted each
+// time, while the application keeps writing; the PostgreSQL server is also restarted
+// once under a streaming child, which must reconnect by itself. The events logged by
+// all children, applied in order, must rebuild the table; the snapshot must read every
+// initial row, in key order within a run; every committed change must be streamed; and
+// within one run no row goes back to an older version (a duplicate or an older version
+// may only come after a restart), except that a run resuming a snapshot without the
+// exported snapshot reads rows as they are now and then streams the changes since the
+// slot's consistent point (see the package documentation): there only the streamed
+// changes of a row must keep increasing.
+func TestCrashRestartPostgres(t *testing.T) {
+	pg := testdb.NewPostgres(t)
+	dsn := pg.CreateDatabase(t, "crash")
+	exec(t, dsn, fmt.Sprintf(`CREATE TABLE items (id int PRIMARY KEY, version int NOT NULL);
+		INSERT INTO items SELECT g, 0 FROM generate_series(1, %d) g`, pgCrashRows))
+	dir := t.TempDir()
+	store := offsets.NewFile(filepath.Join(dir, "offsets.json"))
+	began := time.Now()
+	deadline := began.Add(50 * time.Second)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
+
+	w := &crashWriter{dsn: dsn, stop: make(chan struct{}), done: make(chan struct{}), committed: map[int64][]int64{}}
+	writerStarted := false
+	stopWriter := func() {
+		if !writerStarted {
+			return
+		}
+		select {
+		case <-w.stop:
+		default:
+			close(w.stop)
+		}
+		<-w.done
+	}
+	t.Cleanup(stopWriter)
+
+	slotExists := func() bool {
+		ctx := context.Background()
+		conn, err := pgconn.Connect(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		res, err := conn.Exec(ctx, "SELECT 1 FROM pg_replication_slots WHERE slot_name = 'crash'").ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res[0].Rows) > 0
+	}
+
+	// How a run starts decides what it may deliver:
+	//   fresh:    no slot yet; exported snapshot, then the stream from its consistent point.
+	//   resnap:   a snapshot resumed (or restarted) without the exported snapshot: the
+	//             rows are read as they are now and the stream replays the changes since
+	//             the slot's consistent point, so a row can go back to an older version.
+	//   stream:   streaming from a stored stream position.
+	type run struct {
+		kind       string
+		log        string
+		stderr     string
+		lines      []pgLine
+		phase      string // where the kill landed: "snapshot" or "stream"
+		restartAt  int    // number of log lines when the server restart began; -1 when none
+		restartsIn int    // reconnects logged after the restart
+	}
+	var runs []*run
+	kills, snapKills, streamKills, restarts := 0, 0, 0, 0
+	// The running child; exited receives its exit status.
+	var child *osexec.Cmd
+	var exited chan error
+	t.Cleanup(func() {
+		if child != nil { // a failure left it running
+			child.Process.Kill()
+			<-exited
+			child = nil
+		}
+	})
+	lineCount := func(path string) int {
+		data, _ := os.ReadFile(path)
+		return bytes.Count(data, []byte{'\n'})
+	}
+	childErr := func(r *run, err error) {
+		out, _ := os.ReadFile(r.stderr)
+		t.Fatalf("run %d (%s) exited by itself: %v\nstderr:\n%s", len(runs)-1, r.kind, err, out)
+	}
+
+	for k := 0; ; k++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("the test ran out of time after %d runs, %d kills", k, kills)
+		}
+		pos, err := store.Load(context.Background(), "crash")
+		if err != nil {
+			t.Fatalf("run %d: loading the stored position: %v", k, err)
+		}
+		r := &run{log: filepath.Join(dir, fmt.Sprintf("run-%d.log", k)), stderr: filepath.Join(dir, fmt.Sprintf("run-%d.stderr", k)), restartAt: -1}
+		switch {
+		case pos == nil && !slotExists():
+			r.kind = "fresh"
+		case pos == nil || bytes.Contains(pos, []byte(`"snapshot"`)):
+			r.kind = "resnap"
+		default:
+			r.kind = "stream"
+		}
+		runs = append(runs, r)
+		final := kills >= 10 && snapKills >= 3 && streamKills >= 5 && restarts == 1
+		if final {
+			stopWriter()
+			if err := w.failure(); err != nil {
+				t.Fatal(err)
+			}
+			exec(t, dsn, fmt.Sprintf("INSERT INTO items VALUES (%d, 0)", pgCrashMarker))
+		}
+
+		errf, err := os.Create(r.stderr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		child = osexec.Command(os.Args[0], "-test.run=^$")
+		child.Env = append(os.Environ(), pgCrashEnvDir+"="+dir, pgCrashEnvDSN+"="+dsn, pgCrashEnvLog+"="+r.log)
+		child.Stderr = errf
+		if err := child.Start(); err != nil {
+			t.Fatal(err)
+		}
+		errf.Close()
+		exited = make(chan error, 1)
+		go func(c *osexec.Cmd, ch chan<- error) { ch <- c.Wait() }(child, exited)
+
+		if final {
+			select {
+			case err := <-exited:
+				child = nil
+				if err != nil {
+					childErr(r, err)
+				}
+			case <-time.After(time.Until(deadline)):
+				t.Fatalf("the final run did not reach the marker row in time (%d lines logged)", lineCount(r.log))
+			}
+			r.lines = readPgLog(t, r.log)
+			t.Logf("%6.2fs run %d (%s): reached the marker after %d lines", time.Since(began).Seconds(), k, r.kind, len(r.lines))
+			break
+		}
+
+		// Let the child make progress before killing it.
+		for lineCount(r.log) == 0 {
+			select {
+			case err := <-exited:
+				child = nil
+				childErr(r, err)
+			case <-time.After(5 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("run %d logged nothing", k)
+			}
+		}
+		if !writerStarted {
+			// The slot exists and its snapshot is being read: from now on every commit
+			// comes after the slot's consistent point, so the stream must deliver it.
+			writerStarted = true
+			go w.run()
+		}
+		delay := time.Duration(200+rng.IntN(300)) * time.Millisecond
+		if r.kind == "stream" {
+			delay = time.Duration(100+rng.IntN(400)) * time.Millisecond
+		}
+		if r.kind == "stream" && restarts == 0 && streamKills >= 2 {
+			time.Sleep(time.Duration(50+rng.IntN(200)) * time.Millisecond)
+			r.restartAt = lineCount(r.log)
+			if err := pg.Restart(); err != nil {
+				t.Fatalf("restarting PostgreSQL: %v", err)
+			}
+			restarts++
+			// The child must reconnect by itself and go on.
+			for {
+				lines := readPgLog(t, r.log)
+				after, recon := 0, 0
+				for _, l := range lines[r.restartAt:] {
+					if l.op == 'R' {
+						recon++
+						after = 0
+					} else if recon > 0 {
+						after++
+					}
+				}
+				if recon > 0 && after >= 50 {
+					r.restartsIn = recon
+					break
+				}
+				select {
+				case err := <-exited:
+					child = nil
+					childErr(r, err)
+				case <-time.After(20 * time.Millisecond):
+				}
+				if time.Now().After(deadline) {
+					pgCrashDiagnostics(t, dsn, w)
+					child.Process.Signal(syscall.SIGQUIT) // the child dumps its goroutines to stderr
+					<-exited
+					child = nil
+					out, _ := os.ReadFile(r.stderr)
+					t.Fatalf("run %d did not resume after the server restart (%d reconnects, %d events since)\nstderr:\n%s", k, recon, after, out)
+				}
+			}
+		}
+		select {
+		case err := <-exited:
+			child = nil
+			childErr(r, err)
+		case <-time.After(delay):
+		}
+		if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+			err := <-exited // it has just exited by itself
+			child = nil
+			childErr(r, err)
+		}
+		<-exited
+		child = nil
+		kills++
+		r.lines = readPgLog(t, r.log)
+		r.phase = "snapshot"
+		for i := len(r.lines) - 1; i >= 0; i-- {
+			if op := r.lines[i].op; op != 'R' {
+				if op != 'r' {
+					r.phase = "stream"
+				}
+				break
+			}
+		}
+		if r.phase == "snapshot" {
+			snapKills++
+		} else {
+			streamKills++
+		}
+		t.Logf("%6.2fs run %d (%s): killed in the %s after %d lines", time.Since(began).Seconds(), k, r.kind, r.phase, len(r.lines))
+		if err := w.failure(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	elapsedRuns := time.Since(began)
+
+	// The state rebuilt from all logs, in order, is the table.
+	state := map[int64]int64{}
+	delivered := map[[2]int64]string{} // (id, version) -> ops seen
+	snapRead := map[int64]bool{}
+	events, dups := 0, 0
+	for k, r := range runs {
+		last := map[int64]int64{}   // per id, last version in this run (all ops)
+		lastCU := map[int64]int64{} // per id, last version streamed in this run
+		lastRead := int64(-1 << 62)
+		for i, l := range r.lines {
+			if l.op == 'R' {
+				continue
+			}
+			events++
+			key := [2]int64{l.id, l.ver}
+			if strings.Contains(delivered[key], string(l.op)) {
+				dups++
+			}
+			delivered[key] += string(l.op)
+			switch l.op {
+			case 'r', 'c', 'u':
+				state[l.id] = l.ver
+			case 'd':
+				delete(state, l.id)
+			}
+			if l.op == 'r' {
+				snapRead[l.id] = true
+				if l.id <= lastRead {
+					t.Fatalf("run %d (%s), line %d: snapshot read id %d after id %d: not in key order", k, r.kind, i+1, l.id, lastRead)
+				}
+				lastRead = l.id
+			}
+			if l.op == 'c' || l.op == 'u' {
+				if old, ok := lastCU[l.id]; ok && l.ver <= old {
+					t.Fatalf("run %d (%s), line %d: id %d streamed version %d after %d", k, r.kind, i+1, l.id, l.ver, old)
+				}
+				lastCU[l.id] = l.ver
+			}
+			if r.kind != "resnap" && l.op != 'd' {
+				if old, ok := last[l.id]; ok && l.ver <= old {
+					t.Fatalf("run %d (%s), line %d: id %d went from version %d to %d (%c)", k, r.kind, i+1, l.id, old, l.ver, l.op)
+				}
+				last[l.id] = l.ver
+			}
+		}
+	}
+	want := tableState(t, dsn)
+	for id, v := range want {
+		got, ok := state[id]
+		if !ok {
+			t.Fatalf("id %d (version %d) is missing from the rebuilt state", id, v)
+		}
+		if got != v {
+			t.Fatalf("id %d: rebuilt version %d, table has %d", id, got, v)
+		}
+		if delivered[[2]int64{id, v}] == "" {
+			t.Fatalf("id %d: final version %d never delivered", id, v)
+		}
+	}
+	if len(state) != len(want) {
+		t.Fatalf("rebuilt %d rows, table has %d", len(state), len(want))
+	}
+	for id := int64(1); id <= pgCrashRows; id++ {
+		if !snapRead[id] {
+			t.Fatalf("id %d was never read by the snapshot", id)
+		}
+	}
+	// Every committed change, all made after the slot's consistent point, is delivered,
+	// and by the stream (a snapshot read alone would mean the stream skipped it).
+	changes, onlyRead, example := 0, 0, ""
+	for id, vs := range w.committed {
+		for _, v := range vs {
+			changes++
+			ops := delivered[[2]int64{id, v}]
+			if ops == "" {
+				t.Fatalf("committed change id %d version %d was never delivered", id, v)
+			}
+			if !strings.ContainsAny(ops, "cu") {
+				onlyRead++
+				example = fmt.Sprintf("id %d version %d", id, v)
+			}
+		}
+	}
+	if onlyRead > 0 {
+		t.Fatalf("%d committed changes (e.g. %s) were only delivered by snapshot reads, never streamed", onlyRead, example)
+	}
+
+	kinds := map[string]int{}
+	var restartRun *run
+	for _, r := range runs {
+		kinds[r.kind]++
+		if r.restartAt >= 0 {
+			restartRun = r
+		}
+	}
+	if kills < 10 || snapKills < 3 || streamKills < 5 || restarts != 1 || restartRun == nil {
+		t.Fatalf("%d kills (%d in the snapshot, %d streaming), %d server restarts", kills, snapKills, streamKills, restarts)
+	}
+	if w.txs.Load() == 0 || changes == 0 {
+		t.Fatal("the writer committed nothing")
+	}
+	t.Logf("%d runs (%v) in %v: %d kills (%d in the snapshot, %d streaming), 1 server restart (child reconnected after %d attempt(s))",
+		len(runs), kinds, elapsedRuns.Round(time.Millisecond), kills, snapKills, streamKills, restartRun.restartsIn)
+	t.Logf("writer: %d transactions, %d committed changes, %d errors; %d events logged, %d duplicate deliveries; %d rows match",
+		w.txs.Load(), changes, w.errs.Load(), events, dups, len(want))
+}
+
+// TestPostgresServerRestartMidStream: the server is restarted twice while an
+// application inserts rows 1..2000 one transaction each; the engine must reconnect by
+// itself, and deliver every row, in order, exactly once.
+func TestPostgresServerRestartMidStream(t *testing.T) {
+	const rows = 2000
+	pg := testdb.NewPostgres(t)
+	dsn := pg.CreateDatabase(t, "restart")
+	exec(t, dsn, "CREATE TABLE items (id int PRIMARY KEY)")
+	src, err := postgres.New(postgres.Config{ConnString: dsn, Slot: "restart", Publication: "restart",
+		Tables: []string{"public.items"}, StatusInterval: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	streaming := make(chan struct{})
+	var once sync.Once
+	eng, err := cdc.NewEngine(src, cdc.WithCommitInterval(20*time.Millisecond),
+		cdc.WithReconnectBackoff(50*time.Millisecond, 500*time.Millisecond),
+		cdc.WithHooks(stateHook(func(_, to cdc.State) {
+			if to == cdc.StateStreaming {
+				once.Do(func() { close(streaming) })
+			}
+		})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	var inserted atomic.Int64
+	writerErr := make(chan error, 1)
+	go func() { // inserts 1..rows in order, retrying each until it is committed
+		select {
+		case <-streaming:
+		case <-ctx.Done():
+			writerErr <- ctx.Err()
+			return
+		}
+		var conn *pgconn.PgConn
+		defer func() {
+			if conn != nil {
+				conn.Close(context.Background())
+			}
+		}()
+		for i := 1; i <= rows; {
+			if ctx.Err() != nil {
+				writerErr <- ctx.Err()
+				return
+			}
+			if conn == nil {
+				c, err := pgconn.Connect(ctx, dsn)
+				if err != nil {
+					time.Sleep(50 * time.Millisecond)
+					continue
+				}
+				conn = c
+			}
+			// ON CONFLICT: the commit of a retried insert may have succeeded.
+			q := fmt.Sprintf("INSERT INTO items VALUES (%d) ON CONFLICT DO NOTHING", i)
+			if _, err := conn.Exec(ctx, q).ReadAll(); err != nil {
+				conn.Close(context.Background())
+				conn = nil
+				continue
+			}
+			inserted.Store(int64(i))
+			i++
+			time.Sleep(time.Millisecond)
+		}
+		writerErr <- nil
+	}()
+	restartErr := make(chan error, 1)
+	restarted := make(chan time.Duration, 2)
+	go func() { // restarts the server twice while rows stream
+		for _, at := range []int64{500, 1300} {
+			for inserted.Load() < at {
+				if ctx.Err() != nil {
+					restartErr <- ctx.Err()
+					return
+				}
+				time.Sleep(2 * time.Millisecond)
+			}
+			t0 := time.Now()
+			if err := pg.Restart(); err != nil {
+				restartErr <- err
+				return
+			}
+			restarted <- time.Since(t0)
+		}
+		restartErr <- nil
+	}()
+
+	var order []int64
+	seen := map[int64]int{}
+	errDone := errors.New("last row seen")
+	err = eng.Run(ctx, func(_ context.Context, ev cdc.Event) error {
+		if ev.Op != cdc.OpCreate && ev.Op != cdc.OpRead {
+			return fmt.Errorf("unexpected %v event", ev.Op)
+		}
+		id, err := ev.After.Int64("id")
+		if err != nil {
+			return err
+		}
+		if seen[id]++; seen[id] == 1 {
+			order = append(order, id)
+		}
+		if id == rows {
+			return errDone
+		}
+		return nil
+	})
+	if !errors.Is(err, errDone) {
+		t.Fatalf("Run = %v (after %d distinct rows)", err, len(order))
+	}
+	if err := <-restartErr; err != nil {
+		t.Fatalf("restarting the server: %v", err)
+	}
+	if err := <-writerErr; err != nil {
+		t.Fatalf("writer: %v", err)
+	}
+	for i, id := range order {
+		if id != int64(i+1) {
+			t.Fatalf("row %d arrived as the %d-th distinct row: lost or out of order (first arrivals %v...)", id, i+1, order[:min(i+1, 20)])
+		}
+	}
+	if len(order) != rows {
+		t.Fatalf("%d distinct rows arrived, want %d", len(order), rows)
+	}
+	dups := 0
+	for id, n := range seen {
+		if n > 1 {
+			dups++
+			t.Errorf("row %d delivered %d times: a reconnect must not repeat events", id, n)
+		}
+	}
+	st := eng.Stats()
+	if st.Reconnects < 2 {
+		t.Fatalf("the engine reconnected %d times over two server restarts", st.Reconnects)
+	}
+	t.Logf("%d rows in order, %d duplicates, 2 server restarts (%v, %v), %d reconnect attempts",
+		len(order), dups, <-restarted, <-restarted, st.Reconnects)
+}
+
+// stateHook is a cdc.HookStateChange from a function.
+type stateHook func(from, to cdc.State)
+
+func (h stateHook) OnStateChange(from, to cdc.State) { h(from, to) }
+
+// pgCrashDiagnostics logs the server's view of a stuck crash test.
+func pgCrashDiagnostics(t *testing.T, dsn string, w *crashWriter) {
+	t.Logf("writer: %d transactions, %d errors", w.txs.Load(), w.errs.Load())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgconn.Connect(ctx, dsn)
+	if err != nil {
+		t.Logf("diagnostics: %v", err)
+		return
+	}
+	defer conn.Close(ctx)
+	res, err := conn.Exec(ctx, `SELECT pid, backend_type, state, wait_event, left(query, 80) FROM pg_stat_activity;
+		SELECT slot_name, active, active_pid, restart_lsn, confirmed_flush_lsn FROM pg_replication_slots;
+		SELECT pg_current_wal_lsn(), max(version), count(*) FROM items`).ReadAll()
+	for _, r := range res {
+		for _, row := range r.Rows {
+			t.Logf("diagnostics: %q", row)
+		}
+	}
+	if err != nil {
+		t.Logf("diagnostics: %v", err)
+	}
+}
