@@ -29,6 +29,13 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(childEnv); spec != "" { // a saver process of TestFileProcesses
+		if err := fileChildSaver(spec); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	code := m.Run()
 	if pgServer != nil {
 		pgServer.Close()

@@ -147,7 +147,7 @@ func TestPostgresSettings(t *testing.T) {
 func TestPostgresBadSetting(t *testing.T) {
 	t.Parallel()
 	if _, err := findPostgresBinDir(); err != nil {
-		t.Skip(err)
+		skipOrFail(t, err)
 	}
 	_, err := StartPostgres(PostgresOptions{Settings: map[string]string{"no_such_setting": "1"}})
 	if err == nil {
@@ -347,7 +347,7 @@ func TestNATS(t *testing.T) {
 func TestExternal(t *testing.T) {
 	p, err := StartPostgres(PostgresOptions{})
 	if errors.Is(err, ErrNotInstalled) {
-		t.Skip(err)
+		skipOrFail(t, err)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -439,7 +439,7 @@ func TestPortClashDetected(t *testing.T) {
 	t.Parallel()
 	bin, err := findBinary([]string{"redis-server"}, "/usr/bin/redis-server")
 	if err != nil {
-		t.Skip(err)
+		skipOrFail(t, err)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -461,4 +461,14 @@ func TestPortClashDetected(t *testing.T) {
 	if !errors.Is(err, errPortInUse) {
 		t.Fatalf("err = %v, want errPortInUse", err)
 	}
+}
+
+// skipOrFail skips a test whose server binary is missing, except under CI, where a
+// missing server is a failure.
+func skipOrFail(t *testing.T, err error) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatal(err)
+	}
+	t.Skip(err)
 }
