@@ -99,3 +99,22 @@ func (s *server) checkManaged() error {
 	}
 	return nil
 }
+
+// launchOnFreePort starts the server on a free loopback port, trying another port
+// when the one picked was taken in the meantime. On failure it removes the directory.
+func (s *server) launchOnFreePort(setPort func(int)) error {
+	for attempt := 1; ; attempt++ {
+		port, err := freePort()
+		if err == nil {
+			setPort(port)
+			err = s.launch()
+		}
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, errPortInUse) || attempt >= portAttempts {
+			os.RemoveAll(s.dir)
+			return err
+		}
+	}
+}

@@ -3,7 +3,6 @@ package testdb
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -102,23 +101,10 @@ func StartMariaDB(opts MariaDBOptions) (*MariaDB, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	for attempt := 1; ; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			os.RemoveAll(dir)
-			return nil, err
-		}
-		m.setPort(port)
-		err = m.launch()
-		if err == nil {
-			return m, nil
-		}
-		if errors.Is(err, errPortInUse) && attempt < portAttempts {
-			continue
-		}
-		os.RemoveAll(dir)
+	if err := m.launchOnFreePort(m.setPort); err != nil {
 		return nil, err
 	}
+	return m, nil
 }
 
 func externalMariaDB(dsn string, opts MariaDBOptions) (*MariaDB, error) {

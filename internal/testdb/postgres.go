@@ -2,7 +2,6 @@ package testdb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -129,23 +128,10 @@ func StartPostgres(opts PostgresOptions) (*Postgres, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	for attempt := 1; ; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			os.RemoveAll(dir)
-			return nil, err
-		}
-		p.setPort(port)
-		err = p.launch()
-		if err == nil {
-			return p, nil
-		}
-		if errors.Is(err, errPortInUse) && attempt < portAttempts {
-			continue
-		}
-		os.RemoveAll(dir)
+	if err := p.launchOnFreePort(p.setPort); err != nil {
 		return nil, err
 	}
+	return p, nil
 }
 
 func externalPostgres(dsn string, opts PostgresOptions) (*Postgres, error) {
