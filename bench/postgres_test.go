@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,9 +22,10 @@ import (
 
 // BenchmarkPostgresStreaming streams the same WAL with the engine (no-op handler,
 // offset commits on) and with pg_recvlogical writing pgoutput to /dev/null, and reports
-// rows/s of both and their ratio. Rows: TRIBUTARY_BENCH_ROWS (default 200000) in one
+// rows/s of both and their ratio. Rows: TRIBUTARY_BENCH_ROWS (default 1000000) in one
 // transaction ("1tx") and TRIBUTARY_BENCH_TXS single-row transactions ("small", default
-// 20000). Run with -benchtime=1x: each iteration builds its own data.
+// 100000). Both read with the same protocol options (version 2, in-progress
+// transactions streamed). Run with -benchtime=1x: each iteration builds its own data.
 func BenchmarkPostgresStreaming(b *testing.B) {
 	recv, err := exec.LookPath("pg_recvlogical")
 	if err != nil {
@@ -33,8 +36,8 @@ func BenchmarkPostgresStreaming(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer pg.Close()
-	rows := envInt("TRIBUTARY_BENCH_ROWS", 200000)
-	txs := envInt("TRIBUTARY_BENCH_TXS", 20000)
+	rows := envInt("TRIBUTARY_BENCH_ROWS", 1000000)
+	txs := envInt("TRIBUTARY_BENCH_TXS", 100000)
 	for _, c := range []struct {
 		name string
 		n    int
@@ -78,7 +81,7 @@ func BenchmarkPostgresStreaming(b *testing.B) {
 				b.StopTimer()
 				start := time.Now()
 				cmd := exec.Command(recv, "-d", dsn, "--slot", "s_recv_"+db, "--start", "--no-loop", "-E", end.String(),
-					"-o", "proto_version=1", "-o", "publication_names=p", "-f", "/dev/null")
+					"-o", "proto_version=2", "-o", "streaming=on", "-o", "messages=true", "-o", "publication_names=p", "-f", "/dev/null")
 				if out, err := cmd.CombinedOutput(); err != nil {
 					b.Fatalf("pg_recvlogical: %v: %s", err, out)
 				}
@@ -112,10 +115,92 @@ func BenchmarkPostgresStreaming(b *testing.B) {
 				b.ReportMetric(float64(c.n)/engTook.Seconds(), "engine_rows/s")
 				b.ReportMetric(float64(c.n)/recvTook.Seconds(), "recvlogical_rows/s")
 				b.ReportMetric(recvTook.Seconds()/engTook.Seconds(), "ratio")
+				b.ReportMetric(float64(peakRSS())/(1<<20), "peak_rss_MB")
 				b.StartTimer()
 			}
 		})
 	}
+}
+
+// BenchmarkPostgresSnapshot reads one table of TRIBUTARY_BENCH_ROWS rows (default
+// 1000000) with an initial_only snapshot (no-op handler, offset commits on) and with
+// COPY ... TO STDOUT into io.Discard over one connection, and reports rows/s of both
+// and their ratio, with one and with two snapshot readers. Run with -benchtime=1x.
+func BenchmarkPostgresSnapshot(b *testing.B) {
+	pg, err := testdb.StartPostgres(testdb.PostgresOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pg.Close()
+	rows := envInt("TRIBUTARY_BENCH_ROWS", 1000000)
+	dsn := pg.CreateDatabase(b, "snap")
+	ctx := context.Background()
+	conn, err := pgconn.Connect(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, fmt.Sprintf(`CREATE TABLE t (id int PRIMARY KEY, name text, amount numeric, at timestamptz);
+		INSERT INTO t SELECT g, 'row ' || g, g * 1.5, now() FROM generate_series(1, %d) g`, rows)).ReadAll(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "VACUUM ANALYZE t").ReadAll(); err != nil {
+		b.Fatal(err)
+	}
+	for _, par := range []int{1, 2} {
+		b.Run(fmt.Sprintf("readers=%d", par), func(b *testing.B) { benchSnapshot(b, conn, dsn, rows, par) })
+	}
+}
+
+func benchSnapshot(b *testing.B, conn *pgconn.PgConn, dsn string, rows, par int) {
+	ctx := context.Background()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		start := time.Now()
+		if _, err := conn.CopyTo(ctx, io.Discard, "COPY t TO STDOUT"); err != nil {
+			b.Fatal(err)
+		}
+		copyTook := time.Since(start)
+
+		src, err := postgres.New(postgres.Config{ConnString: dsn, Slot: fmt.Sprintf("snap_%d", i), Publication: "snap",
+			Tables: []string{"public.t"}, SnapshotMode: cdc.SnapshotInitialOnly, SnapshotParallelism: par})
+		if err != nil {
+			b.Fatal(err)
+		}
+		eng, err := cdc.NewEngine(src, cdc.WithOffsetStore(newFileStore(b)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		start = time.Now()
+		b.StartTimer()
+		err = eng.Run(ctx, func(_ context.Context, ev cdc.Event) error {
+			if ev.Op == cdc.OpRead {
+				n++
+			}
+			return nil
+		})
+		b.StopTimer()
+		engTook := time.Since(start)
+		if err != nil || n != rows {
+			b.Fatalf("Run: %v after %d rows, want %d", err, n, rows)
+		}
+		if _, err := conn.Exec(ctx, fmt.Sprintf("SELECT pg_drop_replication_slot('snap_%d')", i)).ReadAll(); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(rows)/engTook.Seconds(), "engine_rows/s")
+		b.ReportMetric(float64(rows)/copyTook.Seconds(), "copy_rows/s")
+		b.ReportMetric(copyTook.Seconds()/engTook.Seconds(), "ratio")
+		b.ReportMetric(float64(peakRSS())/(1<<20), "peak_rss_MB")
+		b.StartTimer()
+	}
+}
+
+// peakRSS is the process's peak resident set size in bytes.
+func peakRSS() int64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Maxrss << 10
 }
 
 func newFileStore(b *testing.B) cdc.OffsetStore {

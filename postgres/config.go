@@ -31,12 +31,35 @@ type Config struct {
 	SnapshotMode cdc.SnapshotMode
 	// SnapshotChunkSize is how many rows a snapshot reads between resume points (default 1024).
 	SnapshotChunkSize int
+	// SnapshotParallelism is how many connections read the snapshot (default 1). Each
+	// imports the same snapshot; they read the next tables, or the next key ranges of a
+	// large table with a single integer key, ahead of delivery, which stays in table and
+	// key order.
+	SnapshotParallelism int
 	// StatusInterval is how often the source reports its confirmed position to the
 	// server, also while the handler is slow (default 10s; must be below the server's
 	// wal_sender_timeout).
 	StatusInterval time.Duration
+	// HeartbeatInterval, when set, makes the source write a logical decoding message
+	// (pg_logical_emit_message, prefix "tributary.heartbeat", not transactional) this
+	// often, like Debezium's heartbeat action query. The message comes back through the
+	// slot as a heartbeat that advances the position, even when the server sends no
+	// keepalives; it is never delivered to handlers.
+	HeartbeatInterval time.Duration
 	// NoCreate forbids creating the slot and the publication: they must exist.
 	NoCreate bool
+
+	// TxMemory is how many bytes of not yet committed, streamed transactions the source
+	// holds in memory (default 16 MiB). On PostgreSQL 14 and later the server streams a
+	// transaction before it commits once it outgrows logical_decoding_work_mem; the source
+	// buffers those changes until the commit arrives and spills them to an unlinked
+	// temporary file beyond this budget, so a transaction of any size needs bounded RAM.
+	TxMemory int64
+	// SpillDir is where spill files go (default os.TempDir()).
+	SpillDir string
+	// NoTxStreaming turns protocol version 2 streaming of in-progress transactions off:
+	// the server then keeps each transaction (spilling on its side) until it commits.
+	NoTxStreaming bool
 }
 
 var identRe = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
@@ -80,11 +103,26 @@ func (c *Config) validate() error {
 	if c.SnapshotChunkSize < 0 {
 		errs = append(errs, "SnapshotChunkSize is negative")
 	}
+	if c.SnapshotParallelism == 0 {
+		c.SnapshotParallelism = 1
+	}
+	if c.SnapshotParallelism < 0 {
+		errs = append(errs, "SnapshotParallelism is negative")
+	}
 	if c.StatusInterval == 0 {
 		c.StatusInterval = 10 * time.Second
 	}
 	if c.StatusInterval < 0 {
 		errs = append(errs, "StatusInterval is negative")
+	}
+	if c.HeartbeatInterval < 0 {
+		errs = append(errs, "HeartbeatInterval is negative")
+	}
+	if c.TxMemory == 0 {
+		c.TxMemory = 16 << 20
+	}
+	if c.TxMemory < 0 {
+		errs = append(errs, "TxMemory is negative")
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: postgres.Config: %s", cdc.ErrInvalidConfig, strings.Join(errs, "; "))

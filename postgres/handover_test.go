@@ -18,14 +18,23 @@ import (
 // TestSnapshotStreamHandover: a writer inserts, updates and deletes while the initial
 // snapshot runs. The state rebuilt from the events must equal the table, and no row
 // may go back to an older version (no change applied out of order or twice).
+//
+// With several readers the snapshot is read in key ranges in parallel; the rows must
+// still arrive in key order, with the first and last markers on the first and last row.
 func TestSnapshotStreamHandover(t *testing.T) {
 	pg := testdb.NewPostgres(t)
-	dsn := pg.CreateDatabase(t, "handover")
+	for _, readers := range []int{1, 3} {
+		t.Run(fmt.Sprintf("readers=%d", readers), func(t *testing.T) { testHandover(t, pg, readers) })
+	}
+}
+
+func testHandover(t *testing.T, pg *testdb.Postgres, readers int) {
+	dsn := pg.CreateDatabase(t, fmt.Sprintf("handover%d", readers))
 	exec(t, dsn, `CREATE TABLE items (id int PRIMARY KEY, version int NOT NULL);
 		INSERT INTO items SELECT g, 0 FROM generate_series(1, 20000) g;
-		CREATE TABLE marker (id int PRIMARY KEY)`)
-	src, err := postgres.New(postgres.Config{ConnString: dsn, Slot: "handover", Publication: "handover",
-		Tables: []string{"public.items", "public.marker"}, SnapshotChunkSize: 500})
+		CREATE TABLE marker (id int PRIMARY KEY); ANALYZE items`)
+	src, err := postgres.New(postgres.Config{ConnString: dsn, Slot: fmt.Sprintf("handover%d", readers), Publication: "handover",
+		Tables: []string{"public.items", "public.marker"}, SnapshotChunkSize: 500, SnapshotParallelism: readers})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,10 +87,22 @@ func TestSnapshotStreamHandover(t *testing.T) {
 
 	state := map[int64]int64{}
 	var snapshotRows, streamed int
+	var lastID int64
+	var marks []string
 	errDone := errors.New("marker seen")
 	err = eng.Run(ctx, func(_ context.Context, ev cdc.Event) error {
 		if ev.Op == cdc.OpRead && snapshotRows == 0 {
 			close(started)
+		}
+		if ev.Op == cdc.OpRead {
+			id, _ := ev.After.Int64("id")
+			if id <= lastID {
+				return fmt.Errorf("snapshot row %d after row %d: not in key order", id, lastID)
+			}
+			lastID = id
+			if m := ev.Source.Snapshot; m != cdc.SnapshotTrue {
+				marks = append(marks, fmt.Sprintf("%s@%d", m, snapshotRows+1))
+			}
 		}
 		if ev.Table.Name == "marker" {
 			return errDone
@@ -124,6 +145,9 @@ func TestSnapshotStreamHandover(t *testing.T) {
 	}
 	if streamed == 0 {
 		t.Fatal("the writer's changes did not overlap the snapshot: nothing streamed")
+	}
+	if want := []string{"first@1", fmt.Sprintf("last@%d", snapshotRows)}; fmt.Sprint(marks) != fmt.Sprint(want) {
+		t.Fatalf("snapshot markers %v, want %v", marks, want)
 	}
 	conn, err := pgconn.Connect(context.Background(), dsn)
 	if err != nil {

@@ -69,3 +69,52 @@ func TestIdleSlotAdvances(t *testing.T) {
 	}
 	t.Fatalf("confirmed_flush_lsn stuck at %s (started at %s) while WAL reached %s", confirmed(), start, walEnd)
 }
+
+// TestHeartbeatMessages: with HeartbeatInterval the source writes its own logical
+// decoding messages, which come back as heartbeats (never as OpMessage events) and move
+// the position on an idle database; without it, an idle database sends next to nothing
+// (the server's keepalives come only every wal_sender_timeout/2).
+func TestHeartbeatMessages(t *testing.T) {
+	pg := testdb.NewPostgres(t)
+	dsn := newDB(t, pg)
+	count := func(slot string, interval time.Duration) (beats int, last cdc.Position) {
+		src, err := postgres.New(postgres.Config{ConnString: dsn, Slot: slot, Publication: "hb",
+			Tables: []string{"public.orders"}, SnapshotMode: cdc.SnapshotNever, HeartbeatInterval: interval})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		st, err := src.Open(ctx, cdc.OpenRequest{Name: slot})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		for {
+			evs, err := st.Read(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					t.Fatal(err)
+				}
+				return beats, last
+			}
+			for _, ev := range evs {
+				if ev.Op != cdc.OpHeartbeat {
+					t.Fatalf("idle database delivered a %s event", ev.Op)
+				}
+				if ev.Position.String() == last.String() {
+					t.Fatalf("heartbeat repeats position %s", last)
+				}
+				beats, last = beats+1, ev.Position
+			}
+		}
+	}
+	if n, _ := count("hb_off", 0); n > 1 {
+		t.Fatalf("%d heartbeats in 2 s without heartbeat messages: the comparison below proves nothing", n)
+	}
+	n, last := count("hb_on", 200*time.Millisecond)
+	if n < 4 {
+		t.Fatalf("%d heartbeats in 2 s with a 200 ms heartbeat interval, want at least 4", n)
+	}
+	t.Logf("%d heartbeats, last at %s", n, last)
+}

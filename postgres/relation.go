@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -29,13 +32,15 @@ type catalogColumn struct {
 	typmod  int32
 	notNull bool
 	pk      bool
+	def     *string // the default expression, nil when none
 }
 
 // tableColumns reads a table's columns, nullability and primary key.
 func tableColumns(ctx context.Context, conn *pgconn.PgConn, relid string) ([]catalogColumn, error) {
 	rows, err := query(ctx, conn, `SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull,
-		coalesce(a.attnum = ANY(i.indkey), false)
+		coalesce(a.attnum = ANY(i.indkey), false), d.adbin IS NOT NULL AND a.attgenerated = '', coalesce(pg_get_expr(d.adbin, d.adrelid), '')
 		FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
+		LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 		WHERE a.attrelid = `+relid+` AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`)
 	if err != nil {
 		return nil, err
@@ -45,8 +50,82 @@ func tableColumns(ctx context.Context, conn *pgconn.PgConn, relid string) ([]cat
 		oid, _ := strconv.ParseUint(r[1], 10, 32)
 		typmod, _ := strconv.ParseInt(r[2], 10, 32)
 		cols[i] = catalogColumn{name: r[0], oid: uint32(oid), typmod: int32(typmod), notNull: r[3] == "t", pk: r[4] == "t"}
+		if r[5] == "t" {
+			def := r[6]
+			cols[i].def = &def
+		}
 	}
 	return cols, nil
+}
+
+// awaitVisible waits until the effects of committed transaction xid are visible to
+// new snapshots. The walsender may send a transaction as soon as its commit record is
+// in the WAL, a moment before the committing backend makes it visible: a catalog query
+// right then can miss the column that the transaction's DDL added, or see an old
+// NOT NULL or default.
+func awaitVisible(ctx context.Context, conn *pgconn.PgConn, xid uint32) error {
+	delay := 500 * time.Microsecond
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rows, err := query(ctx, conn, "SELECT txid_current_snapshot()::text")
+		if err != nil {
+			return fmt.Errorf("postgres: reading the current snapshot: %w", err)
+		}
+		visible, err := visibleIn(rows[0][0], xid)
+		if err != nil {
+			return err
+		}
+		if visible || time.Now().After(deadline) {
+			// Past the deadline something else is wrong; the catalog as it is
+			// still beats stopping the stream.
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 50*time.Millisecond)
+	}
+}
+
+// visibleIn tells whether the 32-bit xid of a committed transaction is visible in a
+// txid snapshot ("xmin:xmax:xip,..." with 64-bit, epoch-qualified ids).
+func visibleIn(snap string, xid uint32) (bool, error) {
+	parts := strings.Split(snap, ":")
+	if len(parts) != 3 {
+		return false, fmt.Errorf("postgres: unexpected snapshot %q", snap)
+	}
+	xmin, err1 := strconv.ParseUint(parts[0], 10, 64)
+	xmax, err2 := strconv.ParseUint(parts[1], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return false, fmt.Errorf("postgres: unexpected snapshot %q: %w", snap, err)
+	}
+	// xid's epoch is xmax's, unless that puts it 2^31 or more ahead of xmax: ids live
+	// within half the 32-bit space, so then it is from the epoch before. An id at or
+	// above xmax has not completed as far as this snapshot knows — the walsender may
+	// send a transaction before its commit has reached the proc array.
+	full := xmax&^0xFFFFFFFF | uint64(xid)
+	if full >= xmax {
+		if full-xmax < 1<<31 {
+			return false, nil
+		}
+		if full < 1<<32 {
+			return true, nil // older than the first epoch's ids: long frozen
+		}
+		full -= 1 << 32
+	}
+	if full < xmin {
+		return true, nil
+	}
+	if parts[2] != "" {
+		for _, s := range strings.Split(parts[2], ",") {
+			if s == strconv.FormatUint(full, 10) {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
 }
 
 // buildRelation makes the decoders and schema of a table from its columns; keyFlags
@@ -80,7 +159,9 @@ func (st *stream) buildRelation(ctx context.Context, schemaName, table string, c
 		}
 		rel.idx = append(rel.idx, len(schemaCols))
 		rel.decs = append(rel.decs, dec)
-		schemaCols = append(schemaCols, cdc.Column{Name: c.name, Type: name, Kind: kind, Nullable: !c.notNull, PrimaryKey: c.pk})
+		col := cdc.Column{Name: c.name, Type: name, Kind: kind, Nullable: !c.notNull, PrimaryKey: c.pk, Default: c.def}
+		typmodDetails(&col, c.oid, c.typmod)
+		schemaCols = append(schemaCols, col)
 	}
 	rel.schema = cdc.NewTableSchema(rel.table, schemaCols, nil)
 	return rel, nil
@@ -90,6 +171,13 @@ func (st *stream) buildRelation(ctx context.Context, schemaName, table string, c
 // columns from what the stream knew is emitted as an OpSchema event.
 func (st *stream) relation(ctx context.Context, m *pglogrepl.RelationMessage) error {
 	relid := strconv.FormatUint(uint64(m.RelationID), 10)
+	if st.inTx {
+		if err := awaitVisible(ctx, st.meta, st.txXid); err != nil {
+			return err
+		}
+	}
+	// The catalog is today's: replaying older WAL after a restart, a column dropped
+	// since is missing from it and is reported nullable, without default or key flag.
 	catalog, err := tableColumns(ctx, st.meta, relid)
 	if err != nil {
 		return err
@@ -100,10 +188,19 @@ func (st *stream) relation(ctx context.Context, m *pglogrepl.RelationMessage) er
 	}
 	cols := make([]catalogColumn, len(m.Columns))
 	keys := make([]bool, len(m.Columns))
+	hasPK := false
 	for i, c := range m.Columns {
 		cc := notNull[c.Name]
-		cols[i] = catalogColumn{name: c.Name, oid: c.DataType, typmod: c.TypeModifier, notNull: cc.notNull, pk: cc.pk}
-		keys[i] = c.Flags&1 != 0
+		cols[i] = catalogColumn{name: c.Name, oid: c.DataType, typmod: c.TypeModifier, notNull: cc.notNull, pk: cc.pk, def: cc.def}
+		keys[i] = c.Flags&1 != 0 // part of the replica identity
+		hasPK = hasPK || cc.pk
+	}
+	if hasPK {
+		// The key is the primary key, also under REPLICA IDENTITY FULL (which flags
+		// every column) or USING INDEX; the replica identity is the key only without one.
+		for i := range cols {
+			keys[i] = cols[i].pk
+		}
 	}
 	rel, err := st.buildRelation(ctx, m.Namespace, m.RelationName, cols, keys)
 	if err != nil {
@@ -138,7 +235,8 @@ func sameColumns(a, b *cdc.TableSchema) bool {
 	}
 	for i := range a.Columns {
 		x, y := a.Columns[i], b.Columns[i]
-		if x.Name != y.Name || x.Type != y.Type || x.Nullable != y.Nullable {
+		if x.Name != y.Name || x.Type != y.Type || x.Nullable != y.Nullable || x.PrimaryKey != y.PrimaryKey ||
+			(x.Default == nil) != (y.Default == nil) || (x.Default != nil && *x.Default != *y.Default) {
 			return false
 		}
 	}
@@ -190,4 +288,22 @@ func (rel *relation) key(before, after cdc.Row) cdc.Row {
 		vals[i] = src.At(j)
 	}
 	return cdc.NewRow(rel.keyCols, vals)
+}
+
+// typmodDetails fills a column's length, precision and scale from its type modifier.
+func typmodDetails(col *cdc.Column, oid uint32, typmod int32) {
+	if typmod < 0 {
+		return
+	}
+	switch oid {
+	case 1700: // numeric(p,s)
+		col.Precision = int((typmod - 4) >> 16 & 0xffff)
+		col.Scale = int(int16((typmod - 4) & 0xffff))
+	case 1042, 1043: // char(n), varchar(n)
+		col.Length = int(typmod - 4)
+	case 1083, 1114, 1184, 1266: // time, timestamp, timestamptz, timetz (p)
+		col.Precision = int(typmod)
+	case 1560, 1562: // bit(n), varbit(n)
+		col.Length = int(typmod)
+	}
 }

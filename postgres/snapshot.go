@@ -3,10 +3,13 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"github.com/tributary-cdc/cdc/internal/feed"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/tributary-cdc/cdc"
 )
 
@@ -18,8 +21,13 @@ import (
 // stream, which starts at the slot's consistent point, replays the changes since —
 // at least once, converging to the right state.
 //
-// Tables are read in primary-key order, chunk by chunk; the last row of each chunk
-// carries a position recording the table and key reached, so a crash resumes there.
+// Tables are read in primary-key order, one streamed query per table or key range; the
+// last row of each chunk carries a position recording the table and key reached, so a
+// crash resumes there. With SnapshotParallelism above 1, readers on their own
+// connections import the snapshot of this transaction (pg_export_snapshot) and read the
+// next tables, or the next key ranges of a large table with an integer key, ahead;
+// their rows are still delivered in table and key order, so positions keep meaning
+// "everything up to here".
 func (st *stream) snapshot(ctx context.Context, start position, name string) error {
 	begin := "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 	if name != "" {
@@ -28,13 +36,14 @@ func (st *stream) snapshot(ctx context.Context, start position, name string) err
 	if _, err := query(ctx, st.meta, begin); err != nil {
 		return fmt.Errorf("postgres: starting the snapshot transaction: %w", err)
 	}
-	rows, err := query(ctx, st.meta, `SELECT c.oid, n.nspname, c.relname FROM pg_publication_tables p
+	rows, err := query(ctx, st.meta, `SELECT c.oid, n.nspname, c.relname, c.reltuples::bigint FROM pg_publication_tables p
 		JOIN pg_namespace n ON n.nspname = p.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
 		WHERE p.pubname = `+quoteLiteral(st.src.cfg.Publication)+` ORDER BY 2, 3`)
 	if err != nil {
 		return err
 	}
 	progress := *start.Snapshot
+	var tables []*snapTable
 	for _, r := range rows {
 		full := r[1] + "." + r[2]
 		if !st.src.cfg.captures(r[1], r[2]) || slices.Contains(progress.Done, full) {
@@ -44,9 +53,33 @@ func (st *stream) snapshot(ctx context.Context, start position, name string) err
 		if progress.Table == full {
 			after = progress.After
 		}
-		if err := st.snapshotTable(ctx, r[0], r[1], r[2], &progress, after); err != nil {
+		t, err := st.planTable(ctx, r[0], r[1], r[2], r[3], after)
+		if err != nil {
 			return err
 		}
+		tables = append(tables, t)
+	}
+	out := &feed.Marker{}
+	if len(progress.Done) > 0 || progress.Table != "" {
+		out.Resumed()
+	}
+	if st.src.cfg.SnapshotParallelism > 1 && len(tables) > 0 {
+		err = st.snapshotParallel(ctx, tables, &progress, out)
+	} else {
+		for _, t := range tables {
+			d := &snapDelivery{ctx: ctx, st: st, t: t, progress: &progress, out: out}
+			for _, u := range t.units {
+				if err = st.readUnit(ctx, st.meta, t, u, d.deliver); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err == nil {
+		err = out.Finish(st.sender(ctx))
+	}
+	if err != nil {
+		return err
 	}
 	if _, err := query(ctx, st.meta, "COMMIT"); err != nil {
 		return err
@@ -56,106 +89,340 @@ func (st *stream) snapshot(ctx context.Context, start position, name string) err
 	return st.send(ctx, []cdc.Event{hb})
 }
 
-func (st *stream) snapshotTable(ctx context.Context, relid, schemaName, table string, progress *snapshot, after []string) error {
+// snapTable is one table to read: its relation, select list and key ranges.
+type snapTable struct {
+	rel   *relation
+	full  string
+	cols  []catalogColumn
+	sel   []string // quoted column names
+	pk    []string // quoted key columns
+	pkAt  []int    // positions of the key columns in the select list
+	from  string
+	total int64
+	units []snapUnit
+}
+
+// snapUnit is a key range of a table, read by one query.
+type snapUnit struct {
+	where string // "" or a condition on the key
+	last  bool   // the table's last range
+}
+
+// snapBatch is a batch of rows of a unit, with the key of its last row.
+type snapBatch struct {
+	evs  []cdc.Event
+	last []string
+	end  bool // the unit's last batch
+}
+
+// planTable reads a table's columns and splits it into key ranges: one range unless
+// SnapshotParallelism > 1 and the table has a single integer key (then up to four
+// ranges per reader, of about a chunk's key width at least).
+func (st *stream) planTable(ctx context.Context, relid, schemaName, table, reltuples string, after []string) (*snapTable, error) {
 	cols, err := tableColumns(ctx, st.meta, relid)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rel, err := st.buildRelation(ctx, schemaName, table, cols, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	full := schemaName + "." + table
-	var sel, pk []string
-	var pkAt []int // positions of the key columns in the select list
+	// The stream compares its first Relation message for the table with this one, so
+	// a column added since the snapshot makes a schema event and a new version.
+	if id, err := strconv.ParseUint(relid, 10, 32); err == nil {
+		st.rels[uint32(id)] = rel
+	}
+	t := &snapTable{rel: rel, full: schemaName + "." + table, cols: cols,
+		from: quoteIdent(schemaName) + "." + quoteIdent(table)}
+	t.total, _ = strconv.ParseInt(reltuples, 10, 64)
+	var pkOID uint32
 	for _, c := range cols {
 		if c.pk {
-			pkAt = append(pkAt, len(sel))
-			pk = append(pk, quoteIdent(c.name))
+			t.pkAt = append(t.pkAt, len(t.sel))
+			t.pk = append(t.pk, quoteIdent(c.name))
+			pkOID = c.oid
 		}
-		sel = append(sel, quoteIdent(c.name))
+		t.sel = append(t.sel, quoteIdent(c.name))
 	}
-	from := quoteIdent(schemaName) + "." + quoteIdent(table)
-	chunk := st.src.cfg.SnapshotChunkSize
-	if len(pk) == 0 {
-		chunk = 0 // no key to resume by: one pass, position at the end
+	var where string
+	if len(after) > 0 {
+		lits := make([]string, len(after))
+		for i, v := range after {
+			lits[i] = quoteLiteral(v)
+		}
+		where = "(" + strings.Join(t.pk, ", ") + ") > (" + strings.Join(lits, ", ") + ")"
 	}
-	var total int64
-	if r, err := query(ctx, st.meta, "SELECT reltuples::bigint FROM pg_class WHERE oid = "+relid); err == nil && len(r) == 1 {
-		total, _ = strconv.ParseInt(r[0][0], 10, 64)
-	}
-	var read int64
-	for {
-		q := "SELECT " + strings.Join(sel, ", ") + " FROM " + from
-		if len(after) > 0 {
-			lits := make([]string, len(after))
-			for i, v := range after {
-				lits[i] = quoteLiteral(v)
+	par := int64(st.src.cfg.SnapshotParallelism)
+	size := int64(st.src.cfg.SnapshotChunkSize)
+	intKey := len(t.pk) == 1 && (pkOID == 20 || pkOID == 21 || pkOID == 23)
+	if par > 1 && intKey {
+		q := "SELECT min(" + t.pk[0] + "), max(" + t.pk[0] + ") FROM " + t.from
+		if where != "" {
+			q += " WHERE " + where
+		}
+		r, err := query(ctx, st.meta, q)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: key range of %s: %w", t.full, err)
+		}
+		lo, err1 := strconv.ParseInt(r[0][0], 10, 64)
+		hi, err2 := strconv.ParseInt(r[0][1], 10, 64)
+		if err1 == nil && err2 == nil && hi > lo {
+			// Ranges of about equal key width, a few per reader so a skewed table
+			// still keeps every reader busy.
+			n := min(4*par, (hi-lo)/size+1)
+			step := (hi - lo + n) / n
+			prev := ""
+			for i := int64(0); i < n; i++ {
+				var conds []string
+				if where != "" {
+					conds = append(conds, where)
+				}
+				if prev != "" {
+					conds = append(conds, t.pk[0]+" > "+prev)
+				}
+				if i < n-1 {
+					b := strconv.FormatInt(lo+(i+1)*step-1, 10)
+					conds = append(conds, t.pk[0]+" <= "+b)
+					prev = b
+				}
+				t.units = append(t.units, snapUnit{where: strings.Join(conds, " AND "), last: i == n-1})
 			}
-			q += " WHERE (" + strings.Join(pk, ", ") + ") > (" + strings.Join(lits, ", ") + ")"
+			return t, nil
 		}
-		if chunk > 0 {
-			q += " ORDER BY " + strings.Join(pk, ", ") + " LIMIT " + strconv.Itoa(chunk)
-		}
-		res := st.meta.Exec(ctx, q)
-		var evs []cdc.Event
-		var last []string
-		for res.NextResult() {
-			rr := res.ResultReader()
-			for rr.NextRow() {
-				vals := rr.Values()
-				row := make([]any, len(rel.schema.Columns))
-				for i, v := range vals {
-					j := rel.idx[i]
-					if j < 0 || v == nil {
-						continue
-					}
-					if row[j], err = rel.decs[i](v); err != nil {
-						res.Close()
-						return fmt.Errorf("postgres: snapshot of %s, column %s: %w", full, cols[i].name, err)
+	}
+	t.units = []snapUnit{{where: where, last: true}}
+	return t, nil
+}
+
+// readUnit reads one key range with one streamed query (the server keeps producing
+// rows while they are decoded, where a query per chunk would leave both sides
+// waiting in turn) and hands its rows over in batches of SnapshotChunkSize.
+func (st *stream) readUnit(ctx context.Context, conn *pgconn.PgConn, t *snapTable, u snapUnit, deliver func(snapBatch) error) error {
+	q := "SELECT " + strings.Join(t.sel, ", ") + " FROM " + t.from
+	if u.where != "" {
+		q += " WHERE " + u.where
+	}
+	if len(t.pk) > 0 {
+		q += " ORDER BY " + strings.Join(t.pk, ", ")
+	}
+	size := st.src.cfg.SnapshotChunkSize
+	rel := t.rel
+	evs := make([]cdc.Event, 0, size)
+	var idBuf []byte
+	lastKey := make([][]byte, len(t.pkAt)) // key text of the last row, reused
+	ncols := len(rel.schema.Columns)
+	var slab, keySlab []any
+	prefix := "pg:snapshot:" + t.full + ":"
+	res := conn.Exec(ctx, q)
+	defer res.Close()
+	for res.NextResult() {
+		rr := res.ResultReader()
+		for rr.NextRow() {
+			// A full batch is handed over when the next row arrives, so the unit's
+			// last batch is never empty (its last row can be marked).
+			if len(evs) == size {
+				b := snapBatch{evs: evs}
+				if len(t.pk) > 0 { // the key reached, to resume after
+					b.last = make([]string, len(lastKey))
+					for k, v := range lastKey {
+						b.last[k] = string(v)
 					}
 				}
-				last = last[:0]
-				for _, i := range pkAt {
-					last = append(last, string(vals[i]))
+				if err := deliver(b); err != nil {
+					return err
 				}
-				ev := cdc.Event{Op: cdc.OpRead, Table: rel.table, Schema: rel.schema,
-					After: cdc.NewRow(rel.schema.Names(), row)}
-				ev.Key = rel.key(cdc.Row{}, ev.After)
-				ev.Source.Connector = "postgresql"
-				ev.Source.Snapshot = cdc.SnapshotTrue
-				ev.SetID("pg:snapshot:" + full + ":" + strings.Join(last, ","))
-				evs = append(evs, ev)
+				evs = make([]cdc.Event, 0, size)
 			}
-			if _, err := rr.Close(); err != nil {
-				res.Close()
-				return classify(fmt.Errorf("postgres: snapshot of %s: %w", full, err))
+			vals := rr.Values()
+			// Rows and keys are cut from per-batch slabs (capped, so an append to one
+			// row never reaches the next): two allocations per batch, not per row.
+			if len(slab) < ncols {
+				slab = make([]any, size*ncols)
 			}
+			row := slab[:ncols:ncols]
+			slab = slab[ncols:]
+			for i, v := range vals {
+				j := rel.idx[i]
+				if j < 0 || v == nil {
+					continue
+				}
+				var err error
+				if row[j], err = rel.decs[i](v); err != nil {
+					return fmt.Errorf("postgres: snapshot of %s, column %s: %w", t.full, t.cols[i].name, err)
+				}
+			}
+			idBuf = append(idBuf[:0], prefix...)
+			for k, i := range t.pkAt {
+				if k > 0 {
+					idBuf = append(idBuf, ',')
+				}
+				idBuf = append(idBuf, vals[i]...)
+				lastKey[k] = append(lastKey[k][:0], vals[i]...)
+			}
+			evs = append(evs, cdc.Event{Op: cdc.OpRead, Table: rel.table, Schema: rel.schema,
+				After: cdc.NewRow(rel.schema.Names(), row)})
+			ev := &evs[len(evs)-1]
+			if nkey := len(rel.keyIdx); nkey > 0 {
+				if len(keySlab) < nkey {
+					keySlab = make([]any, size*nkey)
+				}
+				key := keySlab[:nkey:nkey]
+				keySlab = keySlab[nkey:]
+				for k, j := range rel.keyIdx {
+					key[k] = row[j]
+				}
+				ev.Key = cdc.NewRow(rel.keyCols, key)
+			}
+			ev.Source.Connector = "postgresql"
+			ev.Source.Snapshot = cdc.SnapshotTrue
+			ev.SetID(string(idBuf))
 		}
-		if err := res.Close(); err != nil {
-			return classify(fmt.Errorf("postgres: snapshot of %s: %w", full, err))
+		if _, err := rr.Close(); err != nil {
+			return classify(fmt.Errorf("postgres: snapshot of %s: %w", t.full, err))
 		}
-		read += int64(len(evs))
-		finished := chunk == 0 || len(evs) < chunk
-		if finished {
-			progress.Done = append(progress.Done, full)
-			progress.Table, progress.After = "", nil
-		} else {
-			progress.Table, progress.After = full, slices.Clone(last)
+	}
+	if err := res.Close(); err != nil {
+		return classify(fmt.Errorf("postgres: snapshot of %s: %w", t.full, err))
+	}
+	// The end of a range is a resume point too: ranges are delivered in key order.
+	b := snapBatch{evs: evs, end: true}
+	if len(t.pk) > 0 && len(evs) > 0 {
+		b.last = make([]string, len(lastKey))
+		for k, v := range lastKey {
+			b.last[k] = string(v)
 		}
-		pos := position{LSN: st.startLSN.String(), Snapshot: &snapshot{Done: slices.Clone(progress.Done),
+	}
+	return deliver(b)
+}
+
+// snapDelivery hands a table's batches to the engine in order, with positions.
+type snapDelivery struct {
+	ctx      context.Context
+	st       *stream
+	t        *snapTable
+	progress *snapshot
+	out      *feed.Marker
+	read     int64
+	unit     int // index of the unit being delivered
+}
+
+func (d *snapDelivery) deliver(b snapBatch) error {
+	st, t, progress := d.st, d.t, d.progress
+	d.read += int64(len(b.evs))
+	final := b.end && t.units[d.unit].last
+	var pos cdc.Position
+	switch {
+	case final:
+		progress.Done = append(progress.Done, t.full)
+		progress.Table, progress.After = "", nil
+	case b.last != nil:
+		progress.Table, progress.After = t.full, b.last
+	}
+	if final || b.last != nil {
+		pos = position{LSN: st.startLSN.String(), Snapshot: &snapshot{Done: slices.Clone(progress.Done),
 			Table: progress.Table, After: progress.After}}.encode()
-		if len(evs) == 0 {
-			evs = append(evs, cdc.Event{Op: cdc.OpHeartbeat})
-		}
-		evs[len(evs)-1].Position = pos
-		if err := st.send(ctx, evs); err != nil {
-			return err
-		}
-		st.req.SnapshotProgress(cdc.SnapshotProgress{Table: rel.table, RowsRead: read, RowsTotal: total, Done: finished})
-		if finished {
+	}
+	if b.end {
+		d.unit++
+	}
+	evs := b.evs
+	if len(evs) == 0 {
+		if pos == nil {
 			return nil
 		}
-		after = progress.After
+		evs = append(evs, cdc.Event{Op: cdc.OpHeartbeat})
 	}
+	// A table without a key is read in one pass: its batches carry no position
+	// (nil: not a resume point) until the end.
+	evs[len(evs)-1].Position = pos
+	if err := d.out.Send(evs, st.sender(d.ctx)); err != nil {
+		return err
+	}
+	st.req.SnapshotProgress(cdc.SnapshotProgress{Table: t.rel.table, RowsRead: d.read, RowsTotal: t.total, Done: final})
+	return nil
+}
+
+// snapshotParallel reads the tables' units on SnapshotParallelism connections that
+// import this transaction's snapshot, and delivers them in order.
+func (st *stream) snapshotParallel(ctx context.Context, tables []*snapTable, progress *snapshot, out *feed.Marker) error {
+	r, err := query(ctx, st.meta, "SELECT pg_export_snapshot()")
+	if err != nil {
+		return fmt.Errorf("postgres: exporting the snapshot for parallel readers: %w", err)
+	}
+	name := r[0][0]
+	type job struct {
+		t   *snapTable
+		u   snapUnit
+		out chan snapBatch
+		err chan error // one value when the reader is done
+	}
+	var jobs []*job
+	for _, t := range tables {
+		for _, u := range t.units {
+			jobs = append(jobs, &job{t: t, u: u, out: make(chan snapBatch, 2), err: make(chan error, 1)})
+		}
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan *job)
+	var wg sync.WaitGroup
+	readers := min(st.src.cfg.SnapshotParallelism, len(jobs))
+	conns := make([]*pgconn.PgConn, 0, readers)
+	defer func() {
+		cancel()
+		wg.Wait()
+		for _, c := range conns {
+			c.Close(context.Background())
+		}
+	}()
+	for range readers {
+		conn, err := st.src.connect(ctx, false)
+		if err != nil {
+			return err
+		}
+		conns = append(conns, conn)
+		if _, err := query(ctx, conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT "+quoteLiteral(name)); err != nil {
+			return fmt.Errorf("postgres: importing the snapshot into a parallel reader: %w", err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				j.err <- st.readUnit(wctx, conn, j.t, j.u, func(b snapBatch) error {
+					select {
+					case j.out <- b:
+						return nil
+					case <-wctx.Done():
+						return wctx.Err()
+					}
+				})
+				close(j.out)
+			}
+		}()
+	}
+	go func() { // hand out units in order
+		defer close(next)
+		for _, j := range jobs {
+			select {
+			case next <- j:
+			case <-wctx.Done():
+				return
+			}
+		}
+	}()
+	var d *snapDelivery
+	for _, j := range jobs {
+		if d == nil || d.t != j.t {
+			d = &snapDelivery{ctx: ctx, st: st, t: j.t, progress: progress, out: out}
+		}
+		for b := range j.out {
+			if err := d.deliver(b); err != nil {
+				return err
+			}
+		}
+		if err := <-j.err; err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tributary-cdc/cdc/internal/feed"
+	"log/slog"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -13,8 +17,14 @@ import (
 
 // Source streams changes from PostgreSQL with logical replication (pgoutput).
 type Source struct {
-	cfg Config
+	cfg     Config
+	warned  sync.Map // tables already warned about (string -> bool)
+	spilled atomic.Int64
 }
+
+// SpilledTransactions is how many transactions streamed before their commit outgrew
+// Config.TxMemory and went to a spill file, since the source was created.
+func (s *Source) SpilledTransactions() int64 { return s.spilled.Load() }
 
 // New validates cfg and returns a source. It does not connect: Open does.
 func New(cfg Config) (*Source, error) {
@@ -190,6 +200,37 @@ func (s *Source) checkPublication(ctx context.Context, conn *pgconn.PgConn) erro
 	return nil
 }
 
+// warnKeyless warns, once per table, about captured tables without a primary key whose
+// replica identity sends no old values: their updates and deletes arrive without a key.
+func (s *Source) warnKeyless(ctx context.Context, conn *pgconn.PgConn, log *slog.Logger) {
+	rows, err := query(ctx, conn, `SELECT p.schemaname, p.tablename FROM pg_publication_tables p
+		JOIN pg_namespace n ON n.nspname = p.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
+		WHERE p.pubname = `+quoteLiteral(s.cfg.Publication)+` AND (c.relreplident = 'n' OR c.relreplident = 'd'
+		AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary))`)
+	if err != nil {
+		return // only a warning
+	}
+	for _, r := range rows {
+		if !s.cfg.captures(r[0], r[1]) {
+			continue
+		}
+		full := sqlName(r[0]) + "." + sqlName(r[1])
+		if _, done := s.warned.LoadOrStore(full, true); done {
+			continue
+		}
+		log.Warn("table has no primary key and its replica identity sends no old values: its updates and deletes will have no key or Before; "+
+			"add a primary key, or run ALTER TABLE "+full+" REPLICA IDENTITY FULL (or USING INDEX a unique index)", "table", r[0]+"."+r[1])
+	}
+}
+
+// sqlName quotes an identifier for a message only when SQL needs it.
+func sqlName(id string) string {
+	if identRe.MatchString(id) {
+		return id
+	}
+	return quoteIdent(id)
+}
+
 // matchingTables lists the ordinary tables matched by Tables and not ExcludeTables,
 // quoted for SQL.
 func (s *Source) matchingTables(ctx context.Context, conn *pgconn.PgConn) ([]string, error) {
@@ -230,13 +271,14 @@ func (s *Source) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, err
 		meta.Close(context.Background())
 		return nil, err
 	}
+	s.warnKeyless(ctx, meta, req.Log())
 	repl, err := s.connect(ctx, true)
 	if err != nil {
 		meta.Close(context.Background())
 		return nil, err
 	}
 	st := &stream{src: s, req: req, repl: repl, meta: meta, types: map[uint32]typeInfo{},
-		rels: map[uint32]*relation{}, out: make(chan batch, 4), done: make(chan struct{}), closed: make(chan struct{})}
+		rels: map[uint32]*relation{}, Feed: feed.New("postgres"), done: make(chan struct{})}
 	fail := func(err error) (cdc.Stream, error) {
 		repl.Close(context.Background())
 		meta.Close(context.Background())

@@ -3,9 +3,11 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"github.com/tributary-cdc/cdc/internal/feed"
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -20,13 +22,11 @@ import (
 // handled instead of starting it over.
 const midTxEvery = 1024
 
+// heartbeatPrefix is the prefix of the source's own heartbeat messages.
+const heartbeatPrefix = "tributary.heartbeat"
+
 // pendingMax is the most events handed to Read at once inside a transaction.
 const pendingMax = 512
-
-type batch struct {
-	evs []cdc.Event
-	err error
-}
 
 // stream owns two connections: repl (replication protocol, read only by run) and meta
 // (catalog queries and snapshot reads, also only used by run).
@@ -39,12 +39,9 @@ type stream struct {
 	rels  map[uint32]*relation
 	db    string
 
-	out       chan batch
-	done      chan struct{} // run returned
-	closed    chan struct{} // Close was called
-	closeOnce atomic.Bool
-	cancel    context.CancelFunc
-	final     error // the error Read returns forever after
+	*feed.Feed               // Read
+	done       chan struct{} // run returned
+	cancel     context.CancelFunc
 
 	confirmed atomic.Uint64 // LSN the engine committed; reported to the server
 
@@ -52,35 +49,22 @@ type stream struct {
 	skipTx   string // resume inside this transaction (commit LSN) ...
 	skipN    int64  // ... after this many changes
 
+	// in-progress transactions streamed by the server (protocol version 2), owned by run
+	spool *spool
+	chunk *spoolTx // the transaction whose block is being received, nil between blocks
+
 	// transaction state, owned by run
 	lastEnd  pglogrepl.LSN // end LSN of the last whole transaction (or heartbeat) sent
 	inTx     bool
 	txLSN    pglogrepl.LSN
 	txTime   time.Time
 	txID     string
+	txXid    uint32
 	txOrder  int64
 	txSkip   int64
 	txEvents int
 	pending  []cdc.Event
 	status   *time.Ticker
-}
-
-// Read implements cdc.Stream.
-func (st *stream) Read(ctx context.Context) ([]cdc.Event, error) {
-	if st.final != nil {
-		return nil, st.final
-	}
-	select {
-	case b := <-st.out:
-		if b.err != nil {
-			st.final = b.err
-		}
-		return b.evs, b.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-st.closed:
-		return nil, cdc.Retryable(fmt.Errorf("postgres: stream closed"))
-	}
 }
 
 // Commit implements cdc.Stream: the LSN is reported as flushed at the next status update.
@@ -102,10 +86,9 @@ func (st *stream) Commit(_ context.Context, pos cdc.Position) error {
 
 // Close implements cdc.Stream.
 func (st *stream) Close() error {
-	if st.closeOnce.Swap(true) {
+	if !st.Feed.Close() {
 		return nil
 	}
-	close(st.closed)
 	if st.cancel != nil {
 		st.cancel()
 	}
@@ -133,30 +116,22 @@ func (st *stream) run(ctx context.Context, start position, snapshotName string) 
 		err = st.stream(ctx)
 	}
 	if err != nil && ctx.Err() == nil {
-		select {
-		case st.out <- batch{err: err}:
-		case <-st.closed:
-		}
+		st.Fail(err)
 	}
 }
 
 // send hands events to Read, answering the server with status updates while the
 // engine applies backpressure, so a slow handler does not make the server drop us.
 func (st *stream) send(ctx context.Context, evs []cdc.Event) error {
-	for {
-		select {
-		case st.out <- batch{evs: evs}:
-			return nil
-		case <-st.tick():
-			if err := st.sendStatus(ctx); err != nil {
-				return err
-			}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	return st.Send(ctx, evs, st.tick(), func() error { return st.sendStatus(ctx) })
 }
 
+// sender is send bound to a context, for feed.Marker.
+func (st *stream) sender(ctx context.Context) func([]cdc.Event) error {
+	return func(evs []cdc.Event) error { return st.send(ctx, evs) }
+}
+
+// tick fires at each status interval once streaming has started.
 func (st *stream) tick() <-chan time.Time {
 	if st.status == nil {
 		return nil
@@ -175,6 +150,16 @@ func (st *stream) flush(ctx context.Context) error {
 	return st.send(ctx, evs)
 }
 
+// serverMajor is the server's major version (0 when unknown).
+func serverMajor(conn *pgconn.PgConn) int {
+	v := conn.ParameterStatus("server_version")
+	if i := strings.IndexAny(v, ". "); i >= 0 {
+		v = v[:i]
+	}
+	n, _ := strconv.Atoi(v)
+	return n
+}
+
 func (st *stream) sendStatus(ctx context.Context) error {
 	lsn := pglogrepl.LSN(st.confirmed.Load())
 	err := pglogrepl.SendStandbyStatusUpdate(ctx, st.repl, pglogrepl.StandbyStatusUpdate{WALWritePosition: lsn})
@@ -185,15 +170,29 @@ func (st *stream) sendStatus(ctx context.Context) error {
 }
 
 func (st *stream) stream(ctx context.Context) error {
-	pub := st.src.cfg.Publication
-	err := pglogrepl.StartReplication(ctx, st.repl, st.src.cfg.Slot, st.startLSN, pglogrepl.StartReplicationOptions{
-		PluginArgs: []string{"proto_version '1'", "publication_names " + quoteLiteral(quoteIdent(pub)), "messages 'true'"}})
+	cfg := &st.src.cfg
+	args := []string{"proto_version '1'", "publication_names " + quoteLiteral(quoteIdent(cfg.Publication)), "messages 'true'"}
+	if !cfg.NoTxStreaming && serverMajor(st.repl) >= 14 {
+		args[0] = "proto_version '2'"
+		args = append(args, "streaming 'on'")
+		st.spool = newSpool(cfg.SpillDir, cfg.TxMemory, &st.src.spilled)
+		defer st.spool.close()
+	}
+	err := pglogrepl.StartReplication(ctx, st.repl, cfg.Slot, st.startLSN, pglogrepl.StartReplicationOptions{PluginArgs: args})
 	if err != nil {
 		return classify(fmt.Errorf("postgres: starting replication on slot %q: %w", st.src.cfg.Slot, err))
 	}
 	st.lastEnd = st.startLSN
-	st.status = time.NewTicker(st.src.cfg.StatusInterval)
+	st.status = time.NewTicker(cfg.StatusInterval)
 	defer st.status.Stop()
+	wait := cfg.StatusInterval
+	var heartbeat <-chan time.Time
+	if cfg.HeartbeatInterval > 0 {
+		hb := time.NewTicker(cfg.HeartbeatInterval)
+		defer hb.Stop()
+		heartbeat = hb.C
+		wait = min(wait, cfg.HeartbeatInterval)
+	}
 	st.pending = make([]cdc.Event, 0, pendingMax)
 	for {
 		select {
@@ -201,9 +200,13 @@ func (st *stream) stream(ctx context.Context) error {
 			if err := st.sendStatus(ctx); err != nil {
 				return err
 			}
+		case <-heartbeat:
+			if _, err := query(ctx, st.meta, "SELECT pg_logical_emit_message(false, "+quoteLiteral(heartbeatPrefix)+", '')"); err != nil {
+				return fmt.Errorf("postgres: writing a heartbeat message (grant EXECUTE on pg_logical_emit_message, or set HeartbeatInterval to 0): %w", err)
+			}
 		default:
 		}
-		rctx, cancel := context.WithTimeout(ctx, st.src.cfg.StatusInterval)
+		rctx, cancel := context.WithTimeout(ctx, wait)
 		msg, err := st.repl.ReceiveMessage(rctx)
 		cancel()
 		if err != nil {
@@ -268,40 +271,115 @@ func (st *stream) keepalive(ctx context.Context, ka pglogrepl.PrimaryKeepaliveMe
 }
 
 func (st *stream) xlog(ctx context.Context, xld pglogrepl.XLogData) error {
-	msg, err := pglogrepl.Parse(xld.WALData)
+	data := xld.WALData
+	if len(data) == 0 {
+		return nil
+	}
+	if st.chunk != nil {
+		// Inside a block of an in-progress transaction: keep its changes until the
+		// transaction commits.
+		switch data[0] {
+		case 'I', 'U', 'D', 'T', 'R', 'Y', 'M':
+			if data[0] != 'M' || len(data) > 5 && data[5]&1 != 0 {
+				return st.spool.add(st.chunk, data)
+			}
+			// A non-transactional message belongs to no transaction: deliver it now.
+			data = append([]byte{data[0]}, data[5:]...)
+		}
+	}
+	switch data[0] {
+	case 'S', 'E', 'c', 'A':
+		msg, err := pglogrepl.ParseV2(data, false)
+		if err != nil {
+			return fmt.Errorf("postgres: decoding pgoutput message: %w", err)
+		}
+		return st.streamControl(ctx, msg)
+	}
+	msg, err := pglogrepl.Parse(data)
 	if err != nil {
 		return fmt.Errorf("postgres: decoding pgoutput message: %w", err)
 	}
+	return st.handle(ctx, msg)
+}
+
+// streamControl handles the messages that frame in-progress transactions.
+func (st *stream) streamControl(ctx context.Context, msg pglogrepl.Message) error {
+	switch m := msg.(type) {
+	case *pglogrepl.StreamStartMessageV2:
+		st.chunk = st.spool.tx(m.Xid)
+	case *pglogrepl.StreamStopMessageV2:
+		st.chunk = nil
+	case *pglogrepl.StreamAbortMessageV2:
+		st.spool.abort(m.Xid, m.SubXid)
+	case *pglogrepl.StreamCommitMessageV2:
+		st.begin(m.CommitLSN, m.CommitTime, m.Xid)
+		if t := st.spool.txs[m.Xid]; t != nil {
+			err := st.spool.replay(t, func(data []byte) error {
+				msg, err := pglogrepl.Parse(data)
+				if err != nil {
+					return fmt.Errorf("postgres: decoding a streamed pgoutput message: %w", err)
+				}
+				if err := st.handle(ctx, msg); err != nil {
+					return err
+				}
+				select { // a long replay must still answer the server
+				case <-st.tick():
+					return st.sendStatus(ctx)
+				default:
+					return nil
+				}
+			})
+			st.spool.drop(t)
+			if err != nil {
+				return err
+			}
+		}
+		return st.commit(ctx, m.TransactionEndLSN)
+	}
+	return nil
+}
+
+func (st *stream) begin(finalLSN pglogrepl.LSN, commitTime time.Time, xid uint32) {
+	st.inTx, st.txLSN, st.txTime, st.txID, st.txXid = true, finalLSN, commitTime.UTC(), strconv.FormatUint(uint64(xid), 10), xid
+	st.txOrder, st.txEvents, st.txSkip = 0, 0, 0
+	if st.skipTx != "" && st.skipTx == finalLSN.String() {
+		st.txSkip = st.skipN
+	}
+}
+
+func (st *stream) commit(ctx context.Context, end pglogrepl.LSN) error {
+	st.inTx = false
+	st.skipTx = ""
+	pos := lsnPosition(end)
+	// Whatever is pending belongs to this transaction (pending is flushed at every
+	// commit), but a transaction whose changes filled a batch exactly has nothing
+	// pending any more: then a heartbeat carries its end position.
+	if len(st.pending) > 0 {
+		st.pending[len(st.pending)-1].Position = pos
+	} else {
+		hb := cdc.Event{Op: cdc.OpHeartbeat, Position: pos}
+		st.pending = append(st.pending, hb)
+	}
+	st.lastEnd = end
+	return st.flush(ctx)
+}
+
+// handle applies one pgoutput message of a transaction (or outside one).
+func (st *stream) handle(ctx context.Context, msg pglogrepl.Message) error {
+	var err error
 	switch m := msg.(type) {
 	case *pglogrepl.BeginMessage:
-		st.inTx, st.txLSN, st.txTime, st.txID = true, m.FinalLSN, m.CommitTime.UTC(), strconv.FormatUint(uint64(m.Xid), 10)
-		st.txOrder, st.txEvents, st.txSkip = 0, 0, 0
-		if st.skipTx != "" && st.skipTx == m.FinalLSN.String() {
-			st.txSkip = st.skipN
-		}
+		st.begin(m.FinalLSN, m.CommitTime, m.Xid)
 	case *pglogrepl.CommitMessage:
-		st.inTx = false
-		st.skipTx = ""
-		pos := lsnPosition(m.TransactionEndLSN)
-		// Whatever is pending belongs to this transaction (pending is flushed at every
-		// commit), but a transaction whose changes filled a batch exactly has nothing
-		// pending any more: then a heartbeat carries its end position.
-		if len(st.pending) > 0 {
-			st.pending[len(st.pending)-1].Position = pos
-		} else {
-			hb := cdc.Event{Op: cdc.OpHeartbeat, Position: pos}
-			st.pending = append(st.pending, hb)
-		}
-		st.lastEnd = m.TransactionEndLSN
-		return st.flush(ctx)
+		return st.commit(ctx, m.TransactionEndLSN)
 	case *pglogrepl.RelationMessage:
 		return st.relation(ctx, m)
 	case *pglogrepl.InsertMessage:
-		err = st.change(ctx, cdc.OpCreate, m.RelationID, nil, m.Tuple)
+		err = st.change(ctx, cdc.OpCreate, m.RelationID, nil, m.Tuple, false)
 	case *pglogrepl.UpdateMessage:
-		err = st.change(ctx, cdc.OpUpdate, m.RelationID, m.OldTuple, m.NewTuple)
+		err = st.change(ctx, cdc.OpUpdate, m.RelationID, m.OldTuple, m.NewTuple, m.OldTupleType == pglogrepl.UpdateMessageTupleTypeKey)
 	case *pglogrepl.DeleteMessage:
-		err = st.change(ctx, cdc.OpDelete, m.RelationID, m.OldTuple, nil)
+		err = st.change(ctx, cdc.OpDelete, m.RelationID, m.OldTuple, nil, m.OldTupleType == pglogrepl.DeleteMessageTupleTypeKey)
 	case *pglogrepl.TruncateMessage:
 		for _, id := range m.RelationIDs {
 			rel := st.rels[id]
@@ -314,6 +392,16 @@ func (st *stream) xlog(ctx context.Context, xld pglogrepl.XLogData) error {
 			}
 		}
 	case *pglogrepl.LogicalDecodingMessage:
+		if !m.Transactional && m.Prefix == heartbeatPrefix {
+			if st.inTx {
+				return nil
+			}
+			hb := cdc.Event{Op: cdc.OpHeartbeat, Position: lsnPosition(m.LSN)}
+			hb.Source.Connector = "postgresql"
+			st.pending = append(st.pending, hb)
+			st.lastEnd = max(st.lastEnd, m.LSN)
+			return st.flush(ctx)
+		}
 		ev := cdc.Event{Op: cdc.OpMessage, Message: &cdc.Message{Prefix: m.Prefix,
 			Content: slices.Clone(m.Content), Transactional: m.Transactional}}
 		if !m.Transactional {
@@ -359,7 +447,11 @@ func (st *stream) emit(ctx context.Context, ev *cdc.Event) bool {
 	return true
 }
 
-func (st *stream) change(ctx context.Context, op cdc.Op, relID uint32, oldT, newT *pglogrepl.TupleData) error {
+// change builds a row event. oldKeyOnly marks an old tuple that has only the replica
+// identity's key columns (REPLICA IDENTITY DEFAULT or USING INDEX): its other columns
+// are not known, so Before gets the key columns only rather than NULLs that would look
+// like real values.
+func (st *stream) change(ctx context.Context, op cdc.Op, relID uint32, oldT, newT *pglogrepl.TupleData, oldKeyOnly bool) error {
 	rel := st.rels[relID]
 	if rel == nil {
 		return fmt.Errorf("postgres: change for relation %d before its relation message", relID)
@@ -383,6 +475,24 @@ func (st *stream) change(ctx context.Context, op cdc.Op, relID uint32, oldT, new
 		}
 	}
 	ev.Key = rel.key(ev.Before, ev.After)
+	if oldKeyOnly && !ev.Before.IsZero() {
+		// The identity columns are the ones sent (they are NOT NULL by rule).
+		full := ev.Before
+		var names []string
+		var vals []any
+		for i, c := range oldT.Columns {
+			if j := rel.idx[i]; j >= 0 && c.DataType != pglogrepl.TupleDataTypeNull {
+				names = append(names, full.Name(j))
+				vals = append(vals, full.At(j))
+			}
+		}
+		ev.Before = cdc.NewRow(names, vals)
+		if ev.After.IsZero() && !slices.Equal(names, rel.keyCols) {
+			// A delete under REPLICA IDENTITY USING INDEX: the primary key was not
+			// sent, the identity is all there is to key the row by.
+			ev.Key = ev.Before
+		}
+	}
 	if !st.emit(ctx, ev) {
 		st.pending = st.pending[:len(st.pending)-1]
 	}
