@@ -1,0 +1,379 @@
+package mysql
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"github.com/tributary-cdc/cdc/internal/feed"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	gmysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/tributary-cdc/cdc"
+)
+
+// beginSnapshot starts the snapshot transaction on conn and returns the binlog
+// position it is consistent with.
+//
+// MariaDB reports that position for the transaction itself (binlog_snapshot_file and
+// binlog_snapshot_position after START TRANSACTION WITH CONSISTENT SNAPSHOT): no lock
+// is taken. MySQL has no such status: a global read lock (FLUSH TABLES WITH READ
+// LOCK) is held while the transaction starts and the position is read, then released.
+func (s *Source) beginSnapshot(ctx context.Context, conn *client.Conn, info serverInfo) (string, uint32, error) {
+	if _, err := query(ctx, conn, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
+		return "", 0, fmt.Errorf("mysql: snapshot: %w", err)
+	}
+	// A slow consumer must not make the server drop a streamed snapshot read.
+	if _, err := query(ctx, conn, "SET SESSION net_write_timeout = 3600"); err != nil {
+		return "", 0, fmt.Errorf("mysql: snapshot: %w", err)
+	}
+	if info.flavor == gmysql.MariaDBFlavor {
+		if _, err := query(ctx, conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT"); err != nil {
+			return "", 0, fmt.Errorf("mysql: starting the snapshot transaction: %w", err)
+		}
+		r, err := query(ctx, conn, "SHOW STATUS LIKE 'binlog_snapshot_%'")
+		if err != nil {
+			return "", 0, fmt.Errorf("mysql: reading the snapshot's binlog position: %w", err)
+		}
+		var file, pos string
+		for i := range r.RowNumber() {
+			k, _ := cell(r, i, 0)
+			v, _ := cell(r, i, 1)
+			switch strings.ToLower(k) {
+			case "binlog_snapshot_file":
+				file = v
+			case "binlog_snapshot_position":
+				pos = v
+			}
+		}
+		p, err := strconv.ParseUint(pos, 10, 32)
+		if file == "" || err != nil {
+			return "", 0, fmt.Errorf("mysql: the server reports no snapshot binlog position (binlog_snapshot_file %q, binlog_snapshot_position %q)", file, pos)
+		}
+		return file, uint32(p), nil
+	}
+	if _, err := query(ctx, conn, "FLUSH TABLES WITH READ LOCK"); err != nil {
+		var me *gmysql.MyError
+		if errors.As(err, &me) && (me.Code == gmysql.ER_SPECIFIC_ACCESS_DENIED_ERROR || me.Code == gmysql.ER_ACCESS_DENIED_ERROR) {
+			return "", 0, fmt.Errorf("%w: mysql: the snapshot needs FLUSH TABLES WITH READ LOCK, which needs the RELOAD privilege: "+
+				"run GRANT RELOAD ON *.* TO the user (%v)", cdc.ErrInvalidConfig, err)
+		}
+		return "", 0, fmt.Errorf("mysql: taking the snapshot's global read lock: %w", err)
+	}
+	unlock := func() { query(context.Background(), conn, "UNLOCK TABLES") }
+	if _, err := query(ctx, conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT"); err != nil {
+		unlock()
+		return "", 0, fmt.Errorf("mysql: starting the snapshot transaction: %w", err)
+	}
+	file, pos, err := masterStatus(ctx, conn)
+	unlock()
+	if err != nil {
+		return "", 0, err
+	}
+	return file, pos, nil
+}
+
+// snapshot reads the captured tables inside the transaction beginBinlog started, in
+// primary-key chunks. Each chunk's last row carries a position that records the
+// tables done and the key reached, so a crash resumes the snapshot.
+func (st *stream) snapshot(ctx context.Context) error {
+	r, err := query(ctx, st.meta, "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES "+
+		"WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME")
+	if err != nil {
+		return fmt.Errorf("mysql: listing the tables to snapshot: %w", err)
+	}
+	progress := *st.snap
+	out := &feed.Marker{}
+	if len(progress.Done) > 0 || progress.Table != "" {
+		out.Resumed()
+	}
+	for i := range r.RowNumber() {
+		db, _ := cell(r, i, 0)
+		name, _ := cell(r, i, 1)
+		rows, _ := cell(r, i, 2)
+		full := db + "." + name
+		if !st.src.cfg.captures(db, name) || slices.Contains(progress.Done, full) {
+			continue
+		}
+		var after []string
+		if progress.Table == full {
+			after = progress.After
+		}
+		total, _ := strconv.ParseInt(rows, 10, 64)
+		if err := st.snapTable(ctx, db, name, total, after, &progress, out); err != nil {
+			return err
+		}
+	}
+	if err := out.Finish(st.sender(ctx)); err != nil {
+		return err
+	}
+	if _, err := query(ctx, st.meta, "COMMIT"); err != nil {
+		return fmt.Errorf("mysql: ending the snapshot transaction: %w", err)
+	}
+	// The snapshot is complete: from here on the position is the stream's.
+	st.markFile, st.markPos = st.file, st.next
+	hb := cdc.Event{Op: cdc.OpHeartbeat, Position: position{File: st.file, Pos: st.next}.encode()}
+	hb.Source.Connector = st.info.flavor
+	return st.send(ctx, []cdc.Event{hb})
+}
+
+// snapCols is how a table is selected and decoded.
+type snapCols struct {
+	t      *tableState
+	schema *cdc.TableSchema
+	idx    []int // selected column -> schema column, -1 when excluded
+	decs   []func(*gmysql.FieldValue) (any, error)
+	pkAt   []int // selected columns of the key, in key order
+	pkKind []cdc.Kind
+	pkCols []*colInfo
+	sel    string
+	order  string
+	from   string
+	full   string
+	prefix string // of the events' IDs
+}
+
+// snapTable reads one table. after is the key of the last row read before a restart.
+func (st *stream) snapTable(ctx context.Context, db, name string, total int64, after []string, progress *snapshot, out *feed.Marker) error {
+	full := db + "." + name
+	t, err := st.table(ctx, db, name)
+	if err != nil {
+		return err
+	}
+	if t.info == nil { // dropped meanwhile
+		return nil
+	}
+	sc := &snapCols{t: t, from: quoteIdent(db) + "." + quoteIdent(name), full: full, prefix: "mysql:snapshot:" + full + ":"}
+	sc.schema, sc.idx = st.buildSchema(t, t.info.cols, t.info.pk)
+	var sel []string
+	for i := range t.info.cols {
+		c := &t.info.cols[i]
+		sel = append(sel, quoteIdent(c.name))
+		sc.decs = append(sc.decs, snapshotDecoder(c))
+	}
+	for _, k := range t.info.pk {
+		j := t.info.byName[k]
+		sc.pkAt = append(sc.pkAt, j)
+		sc.pkKind = append(sc.pkKind, t.info.cols[j].kind())
+		sc.pkCols = append(sc.pkCols, &t.info.cols[j])
+	}
+	sc.sel = strings.Join(sel, ", ")
+	var order []string
+	for _, j := range sc.pkAt {
+		order = append(order, sel[j])
+	}
+	sc.order = strings.Join(order, ", ")
+	size := st.src.cfg.SnapshotChunkSize
+	var read int64
+	report := func(done bool) {
+		st.req.SnapshotProgress(cdc.SnapshotProgress{Table: t.id, RowsRead: read, RowsTotal: total, Done: done})
+	}
+	pos := func(done bool, last []string) cdc.Position {
+		if done {
+			progress.Done = append(progress.Done, full)
+			progress.Table, progress.After = "", nil
+		} else {
+			progress.Table, progress.After = full, last
+		}
+		return position{File: st.file, Pos: st.next, Snapshot: &snapshot{Done: slices.Clone(progress.Done),
+			Table: progress.Table, After: progress.After}}.encode()
+	}
+	deliver := func(evs []cdc.Event, p cdc.Position) error {
+		if len(evs) == 0 {
+			if p == nil {
+				return nil
+			}
+			evs = append(evs, cdc.Event{Op: cdc.OpHeartbeat})
+		}
+		evs[len(evs)-1].Position = p
+		return out.Send(evs, st.sender(ctx))
+	}
+	if len(sc.pkAt) == 0 {
+		// No key to resume by: one streamed read, resumable only at the end.
+		var evs []cdc.Event
+		var result gmysql.Result
+		q := "SELECT " + sc.sel + " FROM " + sc.from
+		stop := context.AfterFunc(ctx, func() { abort(st.meta) })
+		err := st.meta.ExecuteSelectStreaming(q, &result, func(row []gmysql.FieldValue) error {
+			ev, err := sc.event(st, row, "#"+strconv.FormatInt(read+1, 10))
+			if err != nil {
+				return err
+			}
+			evs = append(evs, ev)
+			read++
+			if len(evs) == size {
+				if err := deliver(evs, nil); err != nil {
+					return err
+				}
+				evs = nil
+				report(false)
+			}
+			return nil
+		}, nil)
+		if !stop() && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			return snapshotErr(full, err)
+		}
+		if err := deliver(evs, pos(true, nil)); err != nil {
+			return err
+		}
+		report(true)
+		return nil
+	}
+	for {
+		q := "SELECT " + sc.sel + " FROM " + sc.from
+		if after != nil {
+			w, err := sc.after(after)
+			if err != nil {
+				return err
+			}
+			q += " WHERE " + w
+		}
+		q += " ORDER BY " + sc.order + " LIMIT " + strconv.Itoa(size)
+		r, err := query(ctx, st.meta, q)
+		if err != nil {
+			return snapshotErr(full, err)
+		}
+		rows := r.Values
+		evs := make([]cdc.Event, 0, len(rows))
+		var last []string
+		for _, row := range rows {
+			last = sc.keyText(row)
+			ev, err := sc.event(st, row, strings.Join(last, ","))
+			if err != nil {
+				return err
+			}
+			evs = append(evs, ev)
+		}
+		read += int64(len(rows))
+		done := len(rows) < size
+		if err := deliver(evs, pos(done, last)); err != nil {
+			return err
+		}
+		report(done)
+		if done {
+			return nil
+		}
+		after = last
+	}
+}
+
+// snapshotErr describes an error reading a table. A table created or altered after
+// the snapshot transaction began cannot be read in it (ER_TABLE_DEF_CHANGED): the
+// error is retryable, and the snapshot resumes from its last position in a new
+// transaction (at least once, like any resumed snapshot).
+func snapshotErr(table string, err error) error {
+	var me *gmysql.MyError
+	if errors.As(err, &me) && me.Code == gmysql.ER_TABLE_DEF_CHANGED {
+		return cdc.Retryable(fmt.Errorf("mysql: table %s changed after the snapshot began, the snapshot resumes in a new transaction: %w", table, err))
+	}
+	return fmt.Errorf("mysql: snapshot of %s: %w", table, classify(err))
+}
+
+// event builds the OpRead event of a row.
+func (sc *snapCols) event(st *stream, row []gmysql.FieldValue, id string) (cdc.Event, error) {
+	vals := make([]any, len(sc.schema.Columns)+len(sc.schema.PrimaryKey))
+	key := vals[len(sc.schema.Columns):]
+	vals = vals[:len(sc.schema.Columns):len(sc.schema.Columns)]
+	for i := range row {
+		j := sc.idx[i]
+		if j < 0 || row[i].Type == gmysql.FieldValueTypeNull {
+			continue
+		}
+		v, err := sc.decs[i](&row[i])
+		if err != nil {
+			return cdc.Event{}, fmt.Errorf("mysql: snapshot of %s, column %s: %w", sc.full, sc.t.info.cols[i].name, err)
+		}
+		vals[j] = v
+	}
+	ev := cdc.Event{Op: cdc.OpRead, Table: sc.t.id, Schema: sc.schema, After: cdc.NewRow(sc.schema.Names(), vals)}
+	if len(sc.schema.PrimaryKey) > 0 {
+		for i, k := range sc.schema.PrimaryKey {
+			key[i] = vals[sc.schema.Index(k)]
+		}
+		ev.Key = cdc.NewRow(sc.schema.PrimaryKey, key)
+	}
+	ev.Source.Connector = st.info.flavor
+	ev.Source.Snapshot = cdc.SnapshotTrue
+	ev.Source.File, ev.Source.Pos = st.file, uint64(st.next)
+	ev.SetID(sc.prefix + id)
+	return ev, nil
+}
+
+// keyText is the text of a row's key for positions and IDs (hex for binary columns).
+func (sc *snapCols) keyText(row []gmysql.FieldValue) []string {
+	out := make([]string, len(sc.pkAt))
+	for k, i := range sc.pkAt {
+		fv := &row[i]
+		switch {
+		case fv.Type != gmysql.FieldValueTypeString:
+			out[k] = fv.String()
+		case sc.pkCols[k].class() == "bit":
+			var b [8]byte
+			copy(b[8-min(8, len(fv.AsString())):], fv.AsString())
+			out[k] = strconv.FormatUint(binary.BigEndian.Uint64(b[:]), 10)
+		case sc.pkKind[k] == cdc.KindBytes:
+			out[k] = hex.EncodeToString(fv.AsString())
+		default:
+			out[k] = string(fv.AsString())
+		}
+	}
+	return out
+}
+
+// after is the condition for the rows after a key:
+// a > x OR (a = x AND b > y) OR ..., which both MySQL and MariaDB read as a range.
+func (sc *snapCols) after(key []string) (string, error) {
+	if len(key) != len(sc.pkAt) {
+		return "", fmt.Errorf("%w: snapshot position for %s has a key of %d values, the table's key has %d columns",
+			cdc.ErrCorruptOffsets, sc.full, len(key), len(sc.pkAt))
+	}
+	lits := make([]string, len(key))
+	for k, v := range key {
+		// ENUM and SET sort by their numbers, and compare with a number by it too;
+		// compared with a string they compare as text, in another order.
+		if c := sc.pkCols[k]; c.class() == "enum" || c.class() == "set" {
+			var n uint64
+			for _, m := range strings.Split(v, ",") {
+				if i := slices.Index(c.values, m); i >= 0 && c.class() == "enum" {
+					n = uint64(i + 1)
+				} else if i >= 0 && i < 64 {
+					n |= 1 << i
+				}
+			}
+			lits[k] = strconv.FormatUint(n, 10)
+			continue
+		}
+		switch sc.pkKind[k] {
+		case cdc.KindInt, cdc.KindUint, cdc.KindFloat, cdc.KindDecimal:
+			if v == "" || strings.Trim(v, "0123456789+-.eE") != "" {
+				return "", fmt.Errorf("%w: snapshot position for %s has the key value %q for a numeric column", cdc.ErrCorruptOffsets, sc.full, v)
+			}
+			lits[k] = v
+		case cdc.KindBytes:
+			if _, err := hex.DecodeString(v); err != nil {
+				return "", fmt.Errorf("%w: snapshot position for %s has a binary key value that is not hex: %q", cdc.ErrCorruptOffsets, sc.full, v)
+			}
+			lits[k] = "X'" + v + "'"
+		default:
+			lits[k] = quoteString(v)
+		}
+	}
+	cols := strings.Split(sc.order, ", ")
+	var ors []string
+	for k := range key {
+		var ands []string
+		for j := 0; j < k; j++ {
+			ands = append(ands, cols[j]+" = "+lits[j])
+		}
+		ands = append(ands, cols[k]+" > "+lits[k])
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return strings.Join(ors, " OR "), nil
+}

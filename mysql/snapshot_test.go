@@ -1,0 +1,161 @@
+package mysql_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/mysql"
+)
+
+// TestSnapshotResume: a snapshot stopped in the middle of a table resumes from the
+// position of its last chunk: the rows after the key reached, then the tables not
+// read yet, then the stream from the snapshot's binlog position (so a change made
+// meanwhile arrives, after the snapshot rows). Keys of several columns, with text,
+// resume too.
+func TestSnapshotResume(t *testing.T) {
+	db := newDB(t, shared, "snapres")
+	c := dial(t, shared)
+	run(t, c, "CREATE TABLE "+db+".a (id INT PRIMARY KEY, v INT)",
+		"INSERT INTO "+db+".a SELECT seq, seq FROM test.seq_1_to_1000",
+		"CREATE TABLE "+db+".b (k1 INT, k2 VARCHAR(20) CHARACTER SET latin1, v INT, PRIMARY KEY (k1, k2))",
+		"INSERT INTO "+db+".b SELECT seq DIV 10, CONCAT('é', seq MOD 10, ''''), seq FROM test.seq_0_to_499",
+		"CREATE TABLE "+db+".nokey (v INT)",
+		"INSERT INTO "+db+".nokey SELECT seq FROM test.seq_1_to_250")
+	cfg := mysql.Config{Databases: []string{db}, SnapshotChunkSize: 100}
+	src := newSource(t, shared, cfg)
+	st := open(t, src, nil)
+	// Read a.1..a.1000 and b up to the 300th row, and keep the last position seen.
+	var last cdc.Position
+	var rows int
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for rows < 1300 {
+		evs, err := st.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			if ev.Op == cdc.OpRead {
+				rows++
+			}
+			if ev.Position != nil && rows <= 1300 {
+				last = ev.Position
+			}
+		}
+	}
+	st.Close()
+	var p struct {
+		Snapshot struct {
+			Done  []string
+			Table string
+			After []string
+		}
+	}
+	if err := json.Unmarshal(last, &p); err != nil || p.Snapshot.Table != db+".b" || len(p.Snapshot.After) != 2 ||
+		fmt.Sprint(p.Snapshot.Done) != "["+db+".a]" {
+		t.Fatalf("position after 1300 rows: %s (%v)", last, err)
+	}
+	run(t, c, "UPDATE "+db+".a SET v = -1 WHERE id = 1") // after the snapshot's binlog position
+	st = open(t, src, last)
+	evs := readUntil(t, st, 200+250+1, isOp(cdc.OpRead, cdc.OpUpdate))
+	for i, ev := range evs[:200] {
+		k1, _ := ev.After.Int64("k1")
+		k2, _ := ev.After.String("k2")
+		if ev.Table.Name != "b" || k1 != int64(30+i/10) || k2 != fmt.Sprintf("é%d'", i%10) {
+			t.Fatalf("resumed row %d: %s %v", i, ev.Table, ev.After)
+		}
+	}
+	for i, ev := range evs[200:450] {
+		if v, _ := ev.After.Int64("v"); ev.Table.Name != "nokey" || v != int64(i+1) || !ev.Key.IsZero() {
+			t.Fatalf("row %d of the table without key: %s %v key %v", i, ev.Table, ev.After, ev.Key)
+		}
+	}
+	if u := evs[450]; u.Op != cdc.OpUpdate || u.Table.Name != "a" {
+		t.Fatalf("after the resumed snapshot: %s %s, want the update of a", u.Op, u.Table)
+	}
+	if evs[449].Source.Snapshot != cdc.SnapshotLast || evs[0].Source.Snapshot != cdc.SnapshotTrue {
+		t.Fatalf("markers: first resumed row %q, last row %q", evs[0].Source.Snapshot, evs[449].Source.Snapshot)
+	}
+}
+
+// TestSnapshotInitialOnly: the stream ends with io.EOF after the snapshot, and a
+// stream opened from its final position ends at once.
+func TestSnapshotInitialOnly(t *testing.T) {
+	db := newDB(t, shared, "initonly")
+	c := dial(t, shared)
+	run(t, c, "CREATE TABLE "+db+".t (id INT PRIMARY KEY)", "INSERT INTO "+db+".t VALUES (1), (2), (3)")
+	src := newSource(t, shared, mysql.Config{Databases: []string{db}, SnapshotMode: cdc.SnapshotInitialOnly})
+	read := func(pos cdc.Position) (n int, last cdc.Position) {
+		st := open(t, src, pos)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for {
+			evs, err := st.Read(ctx)
+			if err == io.EOF {
+				return n, last
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ev := range evs {
+				if ev.Op == cdc.OpRead {
+					n++
+				}
+				if ev.Position != nil {
+					last = ev.Position
+				}
+			}
+		}
+	}
+	n, last := read(nil)
+	if n != 3 {
+		t.Fatalf("snapshot read %d rows", n)
+	}
+	if n, _ := read(last); n != 0 {
+		t.Fatalf("reopened after the snapshot: %d rows", n)
+	}
+}
+
+// TestHeartbeats: with only uncaptured tables changing, heartbeats carry newer
+// positions, so the committed position keeps up with the server.
+func TestHeartbeats(t *testing.T) {
+	db := newDB(t, shared, "hb")
+	c := dial(t, shared)
+	run(t, c, "CREATE TABLE "+db+".captured (id INT PRIMARY KEY)", "CREATE TABLE "+db+".other (id INT PRIMARY KEY)")
+	src := newSource(t, shared, mysql.Config{Tables: []string{db + ".captured"}, SnapshotMode: cdc.SnapshotNever,
+		HeartbeatPeriod: 100 * time.Millisecond})
+	st := open(t, src, nil)
+	start := readStart(t, st)
+	run(t, c, "INSERT INTO "+db+".other VALUES (1)")
+	server := one(t, c, "SHOW MASTER STATUS")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		evs, err := st.Read(ctx)
+		if err != nil {
+			t.Fatalf("no heartbeat past the uncaptured insert: %v", err)
+		}
+		for _, ev := range evs {
+			if ev.Op != cdc.OpHeartbeat {
+				t.Fatalf("unexpected %s event", ev.Op)
+			}
+			var p, s struct {
+				File string
+				Pos  uint32
+			}
+			json.Unmarshal(ev.Position, &p)
+			json.Unmarshal(start, &s)
+			if p.File == server && p.Pos > s.Pos {
+				if ev.Position.String() == start.String() {
+					t.Fatal("heartbeat repeats the start position")
+				}
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,413 @@
+package mysql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	gmysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/tributary-cdc/cdc"
+)
+
+// Source streams changes from a MySQL or MariaDB binary log.
+type Source struct {
+	cfg Config
+
+	mu      sync.Mutex
+	anchors map[string]position // engine name -> where its first stream without a position started
+	warned  map[string]bool
+}
+
+// New validates cfg and returns a source. It does not connect: Open does.
+func New(cfg Config) (*Source, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Source{cfg: cfg, anchors: map[string]position{}, warned: map[string]bool{}}, nil
+}
+
+// ServerID is the replica server id the source registers with (Config.ServerID, or
+// the random one New chose).
+func (s *Source) ServerID() uint32 { return s.cfg.ServerID }
+
+// warnOnce logs a warning once per source and key.
+func (s *Source) warnOnce(log *slog.Logger, key, msg string, args ...any) {
+	s.mu.Lock()
+	done := s.warned[key]
+	s.warned[key] = true
+	s.mu.Unlock()
+	if !done {
+		log.Warn(msg, args...)
+	}
+}
+
+// connect opens a query connection: utf8mb4, UTC, no SQL mode surprises.
+func (s *Source) connect(ctx context.Context) (*client.Conn, error) {
+	dialer := &net.Dialer{Timeout: 10 * time.Second}
+	conn, err := client.ConnectWithDialer(ctx, "", s.cfg.Addr, s.cfg.User, s.cfg.Password, "", dialer.DialContext,
+		func(c *client.Conn) error {
+			if s.cfg.TLS != nil {
+				c.SetTLSConfig(s.cfg.TLS)
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, classify(fmt.Errorf("mysql: connecting to %s as %q: %w", s.cfg.Addr, s.cfg.User, err))
+	}
+	if _, err := query(ctx, conn, "SET NAMES utf8mb4, time_zone = '+00:00', sql_mode = ''"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("mysql: setting up the session: %w", err)
+	}
+	return conn, nil
+}
+
+// retryableCodes are server errors that go away by themselves: shutdown, killed
+// connection, too many connections, lock waits.
+var retryableCodes = map[uint16]bool{
+	gmysql.ER_CON_COUNT_ERROR: true, gmysql.ER_SERVER_SHUTDOWN: true, gmysql.ER_NET_READ_INTERRUPTED: true,
+	gmysql.ER_LOCK_WAIT_TIMEOUT: true, gmysql.ER_LOCK_DEADLOCK: true, gmysql.ER_QUERY_INTERRUPTED: true,
+	1927: true, // ER_CONNECTION_KILLED (MariaDB)
+	2006: true, // CR_SERVER_GONE_ERROR
+	2013: true, // CR_SERVER_LOST
+}
+
+// classify marks connection-level failures retryable. Server errors are terminal
+// unless they are in retryableCodes.
+func classify(err error) error {
+	if err == nil || cdc.IsRetryable(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var me *gmysql.MyError
+	if errors.As(err, &me) {
+		if retryableCodes[me.Code] {
+			return cdc.Retryable(err)
+		}
+		return err
+	}
+	if errors.Is(err, gmysql.ErrBadConn) {
+		return cdc.Retryable(err)
+	}
+	return err
+}
+
+// query runs a statement; ctx being done closes the connection to interrupt it.
+func query(ctx context.Context, conn *client.Conn, q string) (*gmysql.Result, error) {
+	stop := context.AfterFunc(ctx, func() { abort(conn) })
+	r, err := conn.Execute(q)
+	if !stop() && ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if err != nil {
+		return nil, classify(err)
+	}
+	return r, nil
+}
+
+// abort closes a connection's socket; unlike client.Conn.Close it is safe while
+// another goroutine uses the connection.
+func abort(conn *client.Conn) {
+	if conn.Conn != nil && conn.Conn.Conn != nil {
+		conn.Conn.Conn.Close()
+	}
+}
+
+// cell returns the text of a result cell ("" for NULL) and whether it is NULL.
+func cell(r *gmysql.Result, row, col int) (string, bool) {
+	if null, _ := r.IsNull(row, col); null {
+		return "", true
+	}
+	s, _ := r.GetString(row, col)
+	return strings.Clone(s), false
+}
+
+func quoteString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `''`, "\x00", `\0`).Replace(s) + "'"
+}
+
+func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
+
+// serverInfo is what Open learns about the server.
+type serverInfo struct {
+	flavor      string // "mysql" or "mariadb" (go-mysql's flavor names and the connector names)
+	version     string
+	rowMetaFull bool // binlog_row_metadata = FULL: table maps carry column names
+}
+
+// check verifies the binlog settings and the privileges, naming the fix for each problem.
+func (s *Source) check(ctx context.Context, conn *client.Conn, log *slog.Logger) (serverInfo, error) {
+	info := serverInfo{flavor: gmysql.MySQLFlavor, version: conn.GetServerVersion()}
+	if strings.Contains(strings.ToLower(info.version), "mariadb") {
+		info.flavor = gmysql.MariaDBFlavor
+	}
+	r, err := query(ctx, conn, "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata')")
+	if err != nil {
+		return info, fmt.Errorf("mysql: reading the binlog settings: %w", err)
+	}
+	vars := map[string]string{}
+	for i := range r.RowNumber() {
+		k, _ := cell(r, i, 0)
+		v, _ := cell(r, i, 1)
+		vars[strings.ToLower(k)] = strings.ToUpper(v)
+	}
+	if vars["log_bin"] != "ON" {
+		return info, fmt.Errorf("%w: mysql: binary logging is off on %s (log_bin = %s): start the server with --log-bin "+
+			"(log_bin = mysql-bin in its configuration; MySQL 8 logs by default unless started with --skip-log-bin or --disable-log-bin)",
+			cdc.ErrInvalidConfig, s.cfg.Addr, vars["log_bin"])
+	}
+	if f := vars["binlog_format"]; f != "ROW" {
+		return info, fmt.Errorf("%w: mysql: binlog_format is %s on %s, the source needs ROW: run SET GLOBAL binlog_format = 'ROW' "+
+			"and set binlog_format = ROW in the server's configuration (sessions already open keep their format until they reconnect)",
+			cdc.ErrInvalidConfig, f, s.cfg.Addr)
+	}
+	if img := vars["binlog_row_image"]; img != "" && img != "FULL" {
+		return info, fmt.Errorf("%w: mysql: binlog_row_image is %s on %s, the source needs FULL (otherwise updates and deletes lack column values): "+
+			"run SET GLOBAL binlog_row_image = 'FULL' and set binlog_row_image = FULL in the server's configuration",
+			cdc.ErrInvalidConfig, img, s.cfg.Addr)
+	}
+	info.rowMetaFull = vars["binlog_row_metadata"] == "FULL"
+	if !info.rowMetaFull {
+		meta := vars["binlog_row_metadata"]
+		if meta == "" {
+			meta = "not supported"
+		}
+		s.warnOnce(log, "row-metadata", "binlog_row_metadata is not FULL: rows are decoded with the table's current columns, "+
+			"so events written before a schema change decode wrongly or fail; set binlog_row_metadata = FULL (MySQL 8.0.1+, MariaDB 10.5+)",
+			"binlog_row_metadata", meta)
+	}
+	return info, s.checkGrants(ctx, conn, log)
+}
+
+// checkGrants verifies REPLICATION SLAVE and REPLICATION CLIENT (BINLOG MONITOR on
+// MariaDB 10.5+) from SHOW GRANTS.
+func (s *Source) checkGrants(ctx context.Context, conn *client.Conn, log *slog.Logger) error {
+	r, err := query(ctx, conn, "SHOW GRANTS")
+	if err != nil {
+		log.Warn("cannot read the user's grants; the privileges are not checked", "err", err)
+		return nil
+	}
+	var lines []string
+	for i := range r.RowNumber() {
+		l, _ := cell(r, i, 0)
+		lines = append(lines, l)
+	}
+	missing, viaRoles := missingGrants(lines)
+	if len(missing) == 0 {
+		return nil
+	}
+	user := "the user"
+	if r, err := query(ctx, conn, "SELECT CURRENT_USER()"); err == nil && r.RowNumber() == 1 {
+		cu, _ := cell(r, 0, 0)
+		if i := strings.LastIndexByte(cu, '@'); i >= 0 {
+			user = quoteString(cu[:i]) + "@" + quoteString(cu[i+1:])
+		}
+	}
+	if viaRoles {
+		log.Warn("the user's direct grants lack privileges the source needs; they may come from a role", "missing", missing, "user", user)
+		return nil
+	}
+	return fmt.Errorf("%w: mysql: user %s lacks the %s privilege%s on *.*: run GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO %s (as an administrator)",
+		cdc.ErrInvalidConfig, user, strings.Join(missing, " and "), map[bool]string{true: "s", false: ""}[len(missing) > 1], user)
+}
+
+// missingGrants reads SHOW GRANTS lines and lists the replication privileges not
+// granted on *.*; viaRoles reports role grants, which SHOW GRANTS does not expand.
+func missingGrants(lines []string) (missing []string, viaRoles bool) {
+	have := map[string]bool{}
+	for _, l := range lines {
+		u := strings.ToUpper(strings.TrimSpace(l))
+		if !strings.HasPrefix(u, "GRANT ") {
+			continue
+		}
+		on := strings.Index(u, " ON ")
+		to := strings.Index(u, " TO ")
+		if on < 0 || to >= 0 && to < on {
+			viaRoles = true // GRANT `role` TO `user`
+			continue
+		}
+		target := strings.TrimSpace(u[on+4:])
+		if !strings.HasPrefix(target, "*.*") {
+			continue
+		}
+		for _, p := range strings.Split(u[len("GRANT "):on], ",") {
+			have[strings.TrimSpace(p)] = true
+		}
+	}
+	all := have["ALL PRIVILEGES"] || have["ALL"]
+	if !all && !have["REPLICATION SLAVE"] && !have["REPLICATION REPLICA"] {
+		missing = append(missing, "REPLICATION SLAVE")
+	}
+	if !all && !have["REPLICATION CLIENT"] && !have["BINLOG MONITOR"] {
+		missing = append(missing, "REPLICATION CLIENT")
+	}
+	return missing, viaRoles
+}
+
+// binaryLogs lists the binlog files the server still has.
+func binaryLogs(ctx context.Context, conn *client.Conn) ([]string, error) {
+	r, err := query(ctx, conn, "SHOW BINARY LOGS")
+	if err != nil {
+		return nil, fmt.Errorf("mysql: listing the binary logs (SHOW BINARY LOGS needs REPLICATION CLIENT): %w", err)
+	}
+	var out []string
+	for i := range r.RowNumber() {
+		f, _ := cell(r, i, 0)
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// masterStatus returns the server's current binlog file and position.
+func masterStatus(ctx context.Context, conn *client.Conn) (string, uint32, error) {
+	r, err := query(ctx, conn, "SHOW MASTER STATUS")
+	if err != nil {
+		var me *gmysql.MyError
+		if !errors.As(err, &me) {
+			return "", 0, err
+		}
+		// MySQL 8.4 renamed it.
+		if r, err = query(ctx, conn, "SHOW BINARY LOG STATUS"); err != nil {
+			return "", 0, fmt.Errorf("mysql: reading the current binlog position: %w", err)
+		}
+	}
+	if r.RowNumber() == 0 {
+		return "", 0, fmt.Errorf("%w: mysql: the server reports no binlog position: is binary logging on?", cdc.ErrInvalidConfig)
+	}
+	file, _ := cell(r, 0, 0)
+	p, _ := cell(r, 0, 1)
+	pos, err := strconv.ParseUint(p, 10, 32)
+	if err != nil {
+		return "", 0, fmt.Errorf("mysql: bad binlog position %q: %w", p, err)
+	}
+	return file, uint32(pos), nil
+}
+
+// Open implements cdc.Source.
+func (s *Source) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, error) {
+	var start position
+	stored := req.Position != nil
+	if stored {
+		p, err := parsePosition(req.Position)
+		if err != nil {
+			return nil, err
+		}
+		start = p
+	}
+	meta, err := s.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (cdc.Stream, error) {
+		meta.Close()
+		return nil, err
+	}
+	info, err := s.check(ctx, meta, req.Log())
+	if err != nil {
+		return fail(err)
+	}
+	st := newStream(s, req, info, meta)
+	mode := s.cfg.SnapshotMode
+	fresh := false // take a new snapshot from scratch
+	switch {
+	case stored && start.Snapshot == nil && mode == cdc.SnapshotInitialOnly:
+		// The snapshot is done: nothing more to deliver, whatever the binlog holds.
+	case stored:
+		logs, err := binaryLogs(ctx, meta)
+		if err != nil {
+			return fail(err)
+		}
+		if !slices.Contains(logs, start.File) {
+			if mode != cdc.SnapshotWhenNeeded {
+				return fail(fmt.Errorf("%w: mysql: binlog file %s of the stored position %s was purged from the server (it has %s): "+
+					"take a new snapshot (SnapshotMode when_needed does it automatically, or delete the stored offsets), "+
+					"and keep binlogs longer than the longest consumer outage (binlog_expire_logs_seconds / expire_logs_days)",
+					cdc.ErrPositionLost, start.File, req.Position, describeLogs(logs)))
+			}
+			req.Log().Warn("the stored binlog position was purged from the server: taking a new snapshot (snapshot mode when_needed)",
+				"position", req.Position.String())
+			fresh = true
+		} else if start.Snapshot == nil && mode == cdc.SnapshotAlways {
+			fresh = true
+		}
+	case mode != cdc.SnapshotNever:
+		fresh = true
+	}
+	switch {
+	case fresh:
+		file, pos, err := s.beginSnapshot(ctx, meta, info)
+		if err != nil {
+			return fail(err)
+		}
+		st.snap = &snapshot{}
+		st.file, st.next = file, pos
+		if !stored {
+			// Like a replication slot nobody confirmed: a later stream without a
+			// position re-delivers what this one streams (see doc.go, Positions).
+			if a, ok := s.anchor(req.Name, position{File: file, Pos: pos}); ok && a.File <= file && s.hasLog(ctx, meta, a.File) {
+				st.file, st.next = a.File, a.Pos
+			}
+		}
+	case start.Snapshot != nil:
+		// Resume the snapshot in a new transaction; the stream starts where the first
+		// snapshot's did.
+		if _, _, err := s.beginSnapshot(ctx, meta, info); err != nil {
+			return fail(err)
+		}
+		st.snap = start.Snapshot
+		st.file, st.next = start.File, start.Pos
+	case stored:
+		if mode == cdc.SnapshotInitialOnly {
+			st.ended = true // the snapshot is done: nothing more to deliver
+		}
+		st.file, st.next = start.File, start.Pos
+		st.skipFile, st.skipPos, st.skipN = start.File, start.Pos, start.TxDone
+		st.lastGTID = start.GTID
+	default: // snapshot mode never, no stored position
+		file, pos, err := masterStatus(ctx, meta)
+		if err != nil {
+			return fail(err)
+		}
+		st.file, st.next = file, pos
+		if a, ok := s.anchor(req.Name, position{File: file, Pos: pos}); ok && s.hasLog(ctx, meta, a.File) {
+			st.file, st.next = a.File, a.Pos
+		}
+		st.startHeartbeat = true
+	}
+	st.start()
+	return st, nil
+}
+
+// anchor returns the start of the first stream opened without a position under the
+// engine name, recording p as that start when there is none yet (ok=false).
+func (s *Source) anchor(name string, p position) (position, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.anchors[name]; ok {
+		return a, true
+	}
+	s.anchors[name] = p
+	return p, false
+}
+
+// hasLog reports whether the server still has the binlog file.
+func (s *Source) hasLog(ctx context.Context, conn *client.Conn, file string) bool {
+	logs, err := binaryLogs(ctx, conn)
+	return err == nil && slices.Contains(logs, file)
+}
+
+func describeLogs(logs []string) string {
+	switch len(logs) {
+	case 0:
+		return "no binlog files"
+	case 1:
+		return logs[0]
+	}
+	return logs[0] + " to " + logs[len(logs)-1]
+}

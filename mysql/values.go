@@ -1,0 +1,655 @@
+package mysql
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	gmysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/pingcap/tidb/pkg/parser/charset"
+	"github.com/tributary-cdc/cdc"
+)
+
+// colInfo describes a column: from information_schema.COLUMNS, or, for a column the
+// catalog no longer has, from the binlog's table map event.
+type colInfo struct {
+	name       string
+	dataType   string // lower-case DATA_TYPE: "int", "varchar", "enum", ...
+	columnType string // COLUMN_TYPE: "int(11) unsigned", "enum('a','b')", ...
+	unsigned   bool
+	nullable   bool
+	def        *string
+	charset    string // "" for non-text columns; "binary" for binary strings
+	length     int    // CHARACTER_MAXIMUM_LENGTH (bytes for binary types)
+	precision  int    // NUMERIC_PRECISION, or DATETIME_PRECISION for time types
+	scale      int
+	values     []string // ENUM and SET members
+	pk         bool
+	json       bool // MariaDB's JSON: a LONGTEXT with a json_valid check
+}
+
+// class groups types whose binlog encodings are alike; it tells whether a column the
+// catalog describes can decode a column of a table map event.
+func (c *colInfo) class() string {
+	switch c.dataType {
+	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint":
+		return "int"
+	case "decimal", "numeric":
+		return "decimal"
+	case "float", "double", "real", "double precision":
+		return "float"
+	case "bit":
+		return "bit"
+	case "date":
+		return "date"
+	case "datetime", "timestamp":
+		return "datetime"
+	case "time":
+		return "time"
+	case "year":
+		return "year"
+	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext",
+		"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob":
+		return "str"
+	case "json":
+		return "json"
+	case "enum":
+		return "enum"
+	case "set":
+		return "set"
+	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
+		"multipolygon", "geometrycollection", "geomcollection":
+		return "geo"
+	}
+	return ""
+}
+
+// binlogClass is class for a table map column type (its real type: ENUM and SET are
+// written as STRING with the real type in the metadata).
+func binlogClass(tp byte) string {
+	switch tp {
+	case gmysql.MYSQL_TYPE_TINY, gmysql.MYSQL_TYPE_SHORT, gmysql.MYSQL_TYPE_INT24, gmysql.MYSQL_TYPE_LONG, gmysql.MYSQL_TYPE_LONGLONG:
+		return "int"
+	case gmysql.MYSQL_TYPE_NEWDECIMAL, gmysql.MYSQL_TYPE_DECIMAL:
+		return "decimal"
+	case gmysql.MYSQL_TYPE_FLOAT, gmysql.MYSQL_TYPE_DOUBLE:
+		return "float"
+	case gmysql.MYSQL_TYPE_BIT:
+		return "bit"
+	case gmysql.MYSQL_TYPE_DATE, gmysql.MYSQL_TYPE_NEWDATE:
+		return "date"
+	case gmysql.MYSQL_TYPE_DATETIME, gmysql.MYSQL_TYPE_DATETIME2, gmysql.MYSQL_TYPE_TIMESTAMP, gmysql.MYSQL_TYPE_TIMESTAMP2:
+		return "datetime"
+	case gmysql.MYSQL_TYPE_TIME, gmysql.MYSQL_TYPE_TIME2:
+		return "time"
+	case gmysql.MYSQL_TYPE_YEAR:
+		return "year"
+	case gmysql.MYSQL_TYPE_VARCHAR, gmysql.MYSQL_TYPE_VAR_STRING, gmysql.MYSQL_TYPE_STRING, gmysql.MYSQL_TYPE_BLOB,
+		gmysql.MYSQL_TYPE_TINY_BLOB, gmysql.MYSQL_TYPE_MEDIUM_BLOB, gmysql.MYSQL_TYPE_LONG_BLOB:
+		return "str"
+	case gmysql.MYSQL_TYPE_JSON:
+		return "json"
+	case gmysql.MYSQL_TYPE_ENUM:
+		return "enum"
+	case gmysql.MYSQL_TYPE_SET:
+		return "set"
+	case gmysql.MYSQL_TYPE_GEOMETRY:
+		return "geo"
+	}
+	return ""
+}
+
+// compatible reports whether the catalog's column can decode a binlog column of
+// class bc (MariaDB's JSON is a text column in the binlog).
+func (c *colInfo) compatible(bc string) bool {
+	cc := c.class()
+	return cc == "" || bc == "" || cc == bc || c.json && bc == "str"
+}
+
+func (c *colInfo) isBinary() bool { return c.charset == "binary" }
+
+// kind is the Go representation of the column's values (see doc.go).
+func (c *colInfo) kind() cdc.Kind {
+	if c.json {
+		return cdc.KindJSON
+	}
+	switch c.class() {
+	case "int":
+		if c.dataType == "bigint" && c.unsigned {
+			return cdc.KindUint
+		}
+		return cdc.KindInt
+	case "year":
+		return cdc.KindInt
+	case "decimal":
+		return cdc.KindDecimal
+	case "float":
+		return cdc.KindFloat
+	case "bit":
+		return cdc.KindUint
+	case "date":
+		return cdc.KindDate
+	case "datetime":
+		return cdc.KindTimestamp
+	case "time":
+		return cdc.KindTime
+	case "str":
+		if c.isBinary() || strings.Contains(c.dataType, "binary") || strings.HasSuffix(c.dataType, "blob") {
+			return cdc.KindBytes
+		}
+		return cdc.KindString
+	case "json":
+		return cdc.KindJSON
+	case "enum":
+		return cdc.KindString
+	case "set":
+		return cdc.KindSet
+	case "geo":
+		return cdc.KindBytes
+	}
+	return cdc.KindUnknown
+}
+
+// column is the cdc.Column of the schema.
+func (c *colInfo) column() cdc.Column {
+	col := cdc.Column{Name: c.name, Type: c.columnType, Kind: c.kind(), Nullable: c.nullable, Default: c.def,
+		Length: c.length, Precision: c.precision, Scale: c.scale, Values: c.values, PrimaryKey: c.pk}
+	if col.Kind == cdc.KindString || col.Kind == cdc.KindJSON || col.Kind == cdc.KindSet {
+		col.Charset = c.charset
+	}
+	if col.Type == "" {
+		col.Type = c.dataType
+	}
+	return col
+}
+
+// binlogDecoder returns the function that maps a value decoded by go-mysql (with
+// ParseTime, TimestampStringLocation UTC, decimals as strings) to the value mapping.
+// NULL never reaches it.
+func binlogDecoder(c *colInfo) func(any) (any, error) {
+	bad := func(v any) error { return fmt.Errorf("unexpected %T value %v for a %s column", v, v, c.dataType) }
+	switch c.kind() {
+	case cdc.KindInt, cdc.KindUint:
+		if c.class() == "bit" {
+			return func(v any) (any, error) {
+				if x, ok := v.(int64); ok {
+					return uint64(x), nil
+				}
+				return nil, bad(v)
+			}
+		}
+		unsigned, wide := c.unsigned, c.kind() == cdc.KindUint
+		medium := c.dataType == "mediumint"
+		return func(v any) (any, error) {
+			// go-mysql returns signed values unless the table map flags the column
+			// unsigned (binlog_row_metadata MINIMAL or FULL); the catalog knows.
+			switch x := v.(type) {
+			case int8:
+				if unsigned {
+					return int64(uint8(x)), nil
+				}
+				return int64(x), nil
+			case int16:
+				if unsigned {
+					return int64(uint16(x)), nil
+				}
+				return int64(x), nil
+			case int32:
+				if unsigned && medium {
+					return int64(uint32(x) & 0xffffff), nil
+				}
+				if unsigned {
+					return int64(uint32(x)), nil
+				}
+				return int64(x), nil
+			case int64:
+				if wide {
+					return uint64(x), nil
+				}
+				return x, nil
+			case uint8:
+				return int64(x), nil
+			case uint16:
+				return int64(x), nil
+			case uint32:
+				return int64(x), nil
+			case uint64:
+				if wide {
+					return x, nil
+				}
+				if x <= math.MaxInt64 {
+					return int64(x), nil
+				}
+			case int: // YEAR
+				return int64(x), nil
+			}
+			return nil, bad(v)
+		}
+	case cdc.KindDecimal:
+		return func(v any) (any, error) {
+			s, ok := v.(string)
+			if !ok {
+				if st, isStringer := v.(fmt.Stringer); isStringer {
+					s = st.String()
+				} else {
+					return nil, bad(v)
+				}
+			}
+			return cdc.ParseDecimal(s)
+		}
+	case cdc.KindFloat:
+		return func(v any) (any, error) {
+			switch x := v.(type) {
+			case float32:
+				return float32To64(x), nil
+			case float64:
+				return x, nil
+			}
+			return nil, bad(v)
+		}
+	case cdc.KindDate:
+		return func(v any) (any, error) {
+			switch x := v.(type) {
+			case string:
+				return parseDate(x)
+			case time.Time:
+				return x.UTC(), nil
+			}
+			return nil, bad(v)
+		}
+	case cdc.KindTimestamp:
+		return func(v any) (any, error) {
+			switch x := v.(type) {
+			case time.Time:
+				return x.UTC(), nil
+			case string: // before 1970, or a zero date
+				return parseDateTime(x)
+			}
+			return nil, bad(v)
+		}
+	case cdc.KindTime:
+		return func(v any) (any, error) {
+			if s, ok := v.(string); ok {
+				return parseDuration(s)
+			}
+			return nil, bad(v)
+		}
+	case cdc.KindString:
+		if c.class() == "enum" {
+			values := c.values
+			return func(v any) (any, error) {
+				i, ok := v.(int64)
+				if !ok {
+					return nil, bad(v)
+				}
+				if i == 0 { // the error value '' of an invalid insert in non-strict mode
+					return "", nil
+				}
+				if i < 0 || int(i) > len(values) {
+					return nil, fmt.Errorf("ENUM index %d beyond the %d known members %q (the column changed since the event was written)", i, len(values), values)
+				}
+				return values[i-1], nil
+			}
+		}
+		conv := textDecoder(c.charset)
+		return func(v any) (any, error) {
+			switch x := v.(type) {
+			case string:
+				if conv == nil {
+					return x, nil
+				}
+				return conv([]byte(x)), nil
+			case []byte:
+				if conv == nil {
+					return string(x), nil
+				}
+				return conv(x), nil
+			}
+			return nil, bad(v)
+		}
+	case cdc.KindSet:
+		values := c.values
+		return func(v any) (any, error) {
+			m, ok := v.(int64)
+			if !ok {
+				return nil, bad(v)
+			}
+			return setMembers(uint64(m), values), nil
+		}
+	case cdc.KindBytes:
+		pad := 0
+		if c.dataType == "binary" {
+			pad = c.length // the binlog drops BINARY's trailing zero bytes; a SELECT keeps them
+		}
+		return func(v any) (any, error) {
+			var b []byte
+			switch x := v.(type) {
+			case []byte:
+				b = x
+			case string:
+				b = []byte(x)
+			default:
+				return nil, bad(v)
+			}
+			if len(b) < pad {
+				p := make([]byte, pad)
+				copy(p, b)
+				b = p
+			}
+			return b, nil
+		}
+	case cdc.KindJSON:
+		return func(v any) (any, error) {
+			switch x := v.(type) {
+			case string:
+				return json.RawMessage(x), nil
+			case []byte:
+				if len(x) == 0 { // MySQL: an empty document stands for JSON null
+					return json.RawMessage("null"), nil
+				}
+				return json.RawMessage(x), nil
+			}
+			return nil, bad(v)
+		}
+	}
+	// Not mapped yet: the text form.
+	conv := textDecoder(c.charset)
+	if conv == nil {
+		conv = func(b []byte) string { return string(b) }
+	}
+	return func(v any) (any, error) {
+		switch x := v.(type) {
+		case string:
+			return conv([]byte(x)), nil
+		case []byte:
+			return conv(x), nil
+		case time.Time:
+			return x.UTC().Format("2006-01-02 15:04:05.999999"), nil
+		}
+		return fmt.Sprint(v), nil
+	}
+}
+
+// snapshotDecoder maps a text-protocol value of a snapshot SELECT (connection
+// charset utf8mb4, time_zone +00:00) to the value mapping. NULL never reaches it.
+func snapshotDecoder(c *colInfo) func(*gmysql.FieldValue) (any, error) {
+	bad := func(fv *gmysql.FieldValue) error {
+		return fmt.Errorf("unexpected value %s for a %s column", fv.String(), c.dataType)
+	}
+	str := func(fv *gmysql.FieldValue) (string, bool) {
+		if fv.Type != gmysql.FieldValueTypeString {
+			return "", false
+		}
+		return string(fv.AsString()), true
+	}
+	switch c.kind() {
+	case cdc.KindInt, cdc.KindUint:
+		if c.class() == "bit" {
+			return func(fv *gmysql.FieldValue) (any, error) {
+				if fv.Type != gmysql.FieldValueTypeString || len(fv.AsString()) > 8 {
+					return nil, bad(fv)
+				}
+				var b [8]byte
+				s := fv.AsString()
+				copy(b[8-len(s):], s)
+				return binary.BigEndian.Uint64(b[:]), nil
+			}
+		}
+		wide := c.kind() == cdc.KindUint
+		return func(fv *gmysql.FieldValue) (any, error) {
+			switch fv.Type {
+			case gmysql.FieldValueTypeSigned:
+				return fv.AsInt64(), nil
+			case gmysql.FieldValueTypeUnsigned:
+				if wide {
+					return fv.AsUint64(), nil
+				}
+				if fv.AsUint64() <= math.MaxInt64 {
+					return int64(fv.AsUint64()), nil
+				}
+			case gmysql.FieldValueTypeString:
+				return strconv.ParseInt(string(fv.AsString()), 10, 64)
+			}
+			return nil, bad(fv)
+		}
+	case cdc.KindFloat:
+		return func(fv *gmysql.FieldValue) (any, error) {
+			switch fv.Type {
+			case gmysql.FieldValueTypeFloat:
+				return fv.AsFloat64(), nil
+			case gmysql.FieldValueTypeString:
+				return strconv.ParseFloat(string(fv.AsString()), 64)
+			}
+			return nil, bad(fv)
+		}
+	}
+	var parse func(string) (any, error)
+	switch c.kind() {
+	case cdc.KindDecimal:
+		parse = func(s string) (any, error) { return cdc.ParseDecimal(s) }
+	case cdc.KindDate:
+		parse = func(s string) (any, error) { return parseDate(s) }
+	case cdc.KindTimestamp:
+		parse = func(s string) (any, error) { return parseDateTime(s) }
+	case cdc.KindTime:
+		parse = func(s string) (any, error) { return parseDuration(s) }
+	case cdc.KindSet:
+		parse = func(s string) (any, error) {
+			if s == "" {
+				return []string{}, nil
+			}
+			return strings.Split(s, ","), nil
+		}
+	case cdc.KindBytes:
+		return func(fv *gmysql.FieldValue) (any, error) {
+			if fv.Type != gmysql.FieldValueTypeString {
+				return nil, bad(fv)
+			}
+			return bytes.Clone(fv.AsString()), nil
+		}
+	case cdc.KindJSON:
+		return func(fv *gmysql.FieldValue) (any, error) {
+			if fv.Type != gmysql.FieldValueTypeString {
+				return nil, bad(fv)
+			}
+			return json.RawMessage(bytes.Clone(fv.AsString())), nil
+		}
+	default: // strings, enums and the types not mapped yet: text
+		parse = func(s string) (any, error) { return s, nil }
+	}
+	return func(fv *gmysql.FieldValue) (any, error) {
+		s, ok := str(fv)
+		if !ok {
+			// A number for a column mapped to text (not expected): its text form.
+			if c.kind() == cdc.KindUnknown || c.kind() == cdc.KindString {
+				return strings.Trim(fv.String(), "'"), nil
+			}
+			return nil, bad(fv)
+		}
+		return parse(s)
+	}
+}
+
+// float32To64 converts a FLOAT value through its shortest decimal form, so 3.14
+// becomes 3.14 (what a SELECT shows) rather than 3.140000104904175.
+func float32To64(f float32) float64 {
+	if math.IsInf(float64(f), 0) || math.IsNaN(float64(f)) {
+		return float64(f)
+	}
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(float64(f), 'g', -1, 32), 64)
+	return v
+}
+
+// setMembers lists the members of a SET bit mask, in the order of the definition.
+func setMembers(mask uint64, values []string) []string {
+	out := []string{}
+	for i, v := range values {
+		if i < 64 && mask&(1<<i) != 0 {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// zeroTime is the value of the zero dates ('0000-00-00', '0000-00-00 00:00:00') and of
+// dates with a zero month or day, which time.Time cannot represent.
+var zeroTime = time.Time{}
+
+// parseDate parses "YYYY-MM-DD" as UTC midnight.
+func parseDate(s string) (time.Time, error) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return time.Time{}, fmt.Errorf("bad DATE %q", s)
+	}
+	y, err1 := strconv.Atoi(s[:4])
+	m, err2 := strconv.Atoi(s[5:7])
+	d, err3 := strconv.Atoi(s[8:])
+	if err1 != nil || err2 != nil || err3 != nil {
+		return time.Time{}, fmt.Errorf("bad DATE %q", s)
+	}
+	if m == 0 || d == 0 {
+		return zeroTime, nil
+	}
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), nil
+}
+
+// parseDateTime parses "YYYY-MM-DD HH:MM:SS[.ffffff]" as UTC.
+func parseDateTime(s string) (time.Time, error) {
+	if len(s) < 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, fmt.Errorf("bad DATETIME %q", s)
+	}
+	day, err := parseDate(s[:10])
+	if err != nil || day.IsZero() {
+		return day, err
+	}
+	h, err1 := strconv.Atoi(s[11:13])
+	mi, err2 := strconv.Atoi(s[14:16])
+	sec, err3 := strconv.Atoi(s[17:19])
+	if err1 != nil || err2 != nil || err3 != nil {
+		return time.Time{}, fmt.Errorf("bad DATETIME %q", s)
+	}
+	ns, err := parseFraction(s[19:])
+	if err != nil {
+		return time.Time{}, fmt.Errorf("bad DATETIME %q", s)
+	}
+	return day.Add(time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute + time.Duration(sec)*time.Second + time.Duration(ns)), nil
+}
+
+// parseFraction parses "" or ".ffffff" to nanoseconds.
+func parseFraction(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	if s[0] != '.' || len(s) > 10 || len(s) < 2 {
+		return 0, fmt.Errorf("bad fraction %q", s)
+	}
+	n, err := strconv.Atoi(s[1:])
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("bad fraction %q", s)
+	}
+	for i := len(s) - 1; i < 9; i++ {
+		n *= 10
+	}
+	return n, nil
+}
+
+// parseDuration parses a TIME, "[-]HHH:MM:SS[.ffffff]", negative and beyond 24h included.
+func parseDuration(s string) (time.Duration, error) {
+	neg := strings.HasPrefix(s, "-")
+	t := strings.TrimPrefix(s, "-")
+	frac := ""
+	if i := strings.IndexByte(t, '.'); i >= 0 {
+		t, frac = t[:i], t[i:]
+	}
+	parts := strings.Split(t, ":")
+	if len(parts) != 3 || len(parts[1]) != 2 || len(parts[2]) != 2 {
+		return 0, fmt.Errorf("bad TIME %q", s)
+	}
+	h, err1 := strconv.Atoi(parts[0])
+	m, err2 := strconv.Atoi(parts[1])
+	sec, err3 := strconv.Atoi(parts[2])
+	ns, err4 := parseFraction(frac)
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil || h < 0 {
+		return 0, fmt.Errorf("bad TIME %q", s)
+	}
+	d := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second + time.Duration(ns)
+	if neg {
+		d = -d
+	}
+	return d, nil
+}
+
+// textDecoder returns the conversion of a column's bytes from its character set to a
+// UTF-8 string, nil when the bytes are taken as they are: UTF-8, ASCII and character
+// sets not known. latin1 (MySQL's latin1 is Windows-1252) has a table here; other
+// character sets go through the encodings the TiDB parser knows.
+func textDecoder(cs string) func([]byte) string {
+	switch strings.ToLower(cs) {
+	case "", "utf8", "utf8mb3", "utf8mb4", "ascii", "binary":
+		return nil
+	case "latin1":
+		return latin1ToUTF8
+	}
+	label := strings.ToLower(cs)
+	if l, ok := charsetLabels[label]; ok {
+		label = l
+	}
+	enc, _ := charset.Lookup(label)
+	if enc == nil {
+		return nil
+	}
+	dec := enc.NewDecoder()
+	return func(b []byte) string {
+		out, err := dec.Bytes(b)
+		if err != nil {
+			return string(b)
+		}
+		return string(out)
+	}
+}
+
+// charsetLabels maps MySQL character set names to the WHATWG labels of
+// charset.Lookup where they differ.
+var charsetLabels = map[string]string{
+	"koi8r": "koi8-r", "koi8u": "koi8-u", "ujis": "euc-jp", "euckr": "euc-kr", "cp932": "shift_jis",
+	"eucjpms": "euc-jp", "gb18030": "gb18030", "utf16": "utf-16be", "utf16le": "utf-16le",
+	"hebrew": "iso-8859-8", "greek": "iso-8859-7", "latin2": "iso-8859-2", "latin5": "iso-8859-9",
+	"latin7": "iso-8859-13", "swe7": "", "dec8": "", "hp8": "", "armscii8": "", "keybcs2": "", "geostd8": "",
+}
+
+// cp1252High maps the bytes 0x80..0x9F of MySQL's latin1 (Windows-1252; the five
+// undefined bytes map to the C1 controls of the same value, as MySQL does).
+var cp1252High = [32]rune{
+	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+}
+
+func latin1ToUTF8(b []byte) string {
+	ascii := true
+	for _, c := range b {
+		if c >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b)+len(b)/2)
+	for _, c := range b {
+		switch {
+		case c < 0x80:
+			out = append(out, c)
+		case c < 0xA0:
+			out = utf8.AppendRune(out, cp1252High[c-0x80])
+		default:
+			out = utf8.AppendRune(out, rune(c))
+		}
+	}
+	return string(out)
+}
