@@ -83,6 +83,13 @@ var errBadDecimal = errors.New("cdc: invalid decimal")
 // ParseDecimal parses a decimal in plain or exponent notation ("-12.340", "1.5E+3"),
 // or "NaN", "Infinity", "-Infinity" (also "inf", case-insensitive).
 func ParseDecimal(s string) (Decimal, error) {
+	if canonicalDecimal(s) { // what databases print, kept as is: no copy, no rebuild
+		return Decimal{s: s}, nil
+	}
+	return parseDecimal(s)
+}
+
+func parseDecimal(s string) (Decimal, error) {
 	switch strings.ToLower(s) {
 	case "nan":
 		return DecimalNaN, nil
@@ -124,6 +131,39 @@ func ParseDecimal(s string) (Decimal, error) {
 	digits := intPart + frac
 	scale := len(frac) - exp
 	return newDecimal(neg, digits, scale), nil
+}
+
+// canonicalDecimal reports whether s is already in Decimal's canonical finite form:
+// an optional '-' (not on a zero), digits without redundant leading zeros, and an
+// optional '.' followed by at least one digit.
+func canonicalDecimal(s string) bool {
+	i := 0
+	if s != "" && s[0] == '-' {
+		i++
+	}
+	start := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if n := i - start; n == 0 || (n > 1 && s[start] == '0') {
+		return false
+	}
+	nonzero := s[start] != '0'
+	if i < len(s) {
+		if s[i] != '.' {
+			return false
+		}
+		i++
+		frac := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			nonzero = nonzero || s[i] != '0'
+			i++
+		}
+		if i == frac || i != len(s) {
+			return false
+		}
+	}
+	return nonzero || s[0] != '-'
 }
 
 // MustParseDecimal is ParseDecimal for constants in tests and examples; it panics on bad input.

@@ -987,8 +987,25 @@ func parseTimestamp(b []byte, withTZ bool) (any, error) {
 	if !s.done() || !checkDay(y, m, d) {
 		return nil, errTimestamp
 	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).Add(clock)
-	return t.Add(-time.Duration(offset) * time.Second), nil
+	// time.Unix over the day count, not time.Date: a third of the cost, same result.
+	secs := daysFromCivil(y, m, d)*86400 + int64(clock/time.Second) - offset
+	return time.Unix(secs, int64(clock%time.Second)).UTC(), nil
+}
+
+// daysFromCivil is the number of days from 1970-01-01 to a date of the proleptic
+// Gregorian calendar with astronomical years (H. Hinnant's days_from_civil).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era-- // floor division
+	}
+	yoe := y - era*400                     // [0, 399]
+	doy := (153*((m+9)%12)+2)/5 + d - 1    // [0, 365], from March 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
+	return int64(era)*146097 + int64(doe) - 719468
 }
 
 // --- intervals ---

@@ -1,0 +1,41 @@
+package postgres
+
+import (
+	"testing"
+	"time"
+)
+
+// Per-value decoding cost of the types that dominate snapshot profiles.
+func BenchmarkDecode(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		dec  func([]byte) (any, error)
+		in   string
+	}{
+		{"int4", decodeInt, "123456"},
+		{"numeric", decodeNumeric, "185185.5"},
+		{"text", decodeString, "row 123456"},
+		{"timestamptz", decodeTimestampTZ, "2026-11-24 19:26:26.123456+00"},
+	} {
+		in := []byte(c.in)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.dec(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestDaysFromCivil(t *testing.T) {
+	for y := -4800; y <= 300000; y += 7 {
+		for _, md := range [][2]int{{1, 1}, {2, 28}, {3, 1}, {7, 15}, {12, 31}} {
+			want := time.Date(y, time.Month(md[0]), md[1], 0, 0, 0, 0, time.UTC).Unix() / 86400
+			if got := daysFromCivil(y, md[0], md[1]); got != want {
+				t.Fatalf("daysFromCivil(%d, %d, %d) = %d, want %d", y, md[0], md[1], got, want)
+			}
+		}
+	}
+}
