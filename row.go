@@ -244,17 +244,8 @@ func (r Row) Int64(name string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case uint64:
-		if x <= 1<<63-1 {
-			return int64(x), nil
-		}
-	case int32:
-		return int64(x), nil
-	case int:
-		return int64(x), nil
+	if n, ok := AsInt64(v); ok {
+		return n, nil
 	}
 	return 0, typeErr(name, v, "int64")
 }

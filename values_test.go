@@ -465,3 +465,20 @@ func TestDecimalErrorsAreDistinct(t *testing.T) {
 		t.Errorf("ParseDecimal error = %v", err)
 	}
 }
+
+func TestAsInt64(t *testing.T) {
+	for _, c := range []struct {
+		in   any
+		want int64
+		ok   bool
+	}{
+		{int64(-5), -5, true}, {int(7), 7, true}, {int32(-8), -8, true}, {int16(9), 9, true}, {int8(-10), -10, true},
+		{uint64(1<<63 - 1), 1<<63 - 1, true}, {uint64(1 << 63), 0, false}, {uint(3), 3, true},
+		{uint32(1<<32 - 1), 1<<32 - 1, true}, {uint16(11), 11, true}, {uint8(12), 12, true},
+		{1.0, 0, false}, {"1", 0, false}, {nil, 0, false},
+	} {
+		if n, ok := cdc.AsInt64(c.in); n != c.want || ok != c.ok {
+			t.Errorf("AsInt64(%T %v) = %d, %v; want %d, %v", c.in, c.in, n, ok, c.want, c.ok)
+		}
+	}
+}

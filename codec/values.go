@@ -55,27 +55,8 @@ func unsupported(format string, args ...any) error {
 
 // asInt64 accepts the integer types a KindInt column may hold.
 func asInt64(v any) (int64, error) {
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case int:
-		return int64(x), nil
-	case int32:
-		return int64(x), nil
-	case int16:
-		return int64(x), nil
-	case int8:
-		return int64(x), nil
-	case uint32:
-		return int64(x), nil
-	case uint16:
-		return int64(x), nil
-	case uint8:
-		return int64(x), nil
-	case uint64:
-		if x <= math.MaxInt64 {
-			return int64(x), nil
-		}
+	if n, ok := cdc.AsInt64(v); ok {
+		return n, nil
 	}
 	return 0, typeErr(v, "int64")
 }
