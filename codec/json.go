@@ -939,22 +939,7 @@ func jsonValue(c *col, raw json.RawMessage) (any, error) {
 		}
 		return microsTimestamp(us), err
 	case cdc.KindArray:
-		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return nil, err
-		}
-		out := make([]any, len(items))
-		for i, it := range items {
-			if isNull(it) {
-				continue
-			}
-			v, err := jsonValue(c.elem, it)
-			if err != nil {
-				return nil, fmt.Errorf("element %d: %w", i, err)
-			}
-			out[i] = v
-		}
-		return out, nil
+		return jsonArray(c.elem, raw, jsonValue)
 	}
 	if !isString {
 		// A foreign struct or map carried as a document.
@@ -965,4 +950,24 @@ func jsonValue(c *col, raw json.RawMessage) (any, error) {
 		return cdc.Unchanged{}, nil
 	}
 	return fromText(c.kind, s)
+}
+
+// jsonArray decodes a JSON array ([]any) with elem for each non-null element.
+func jsonArray(c *col, raw json.RawMessage, elem func(*col, json.RawMessage) (any, error)) (any, error) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, err
+	}
+	out := make([]any, len(items))
+	for i, it := range items {
+		if isNull(it) {
+			continue
+		}
+		v, err := elem(c, it)
+		if err != nil {
+			return nil, fmt.Errorf("element %d: %w", i, err)
+		}
+		out[i] = v
+	}
+	return out, nil
 }

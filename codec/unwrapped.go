@@ -455,22 +455,7 @@ func plainValue(c *col, raw json.RawMessage) (any, error) {
 		v, err := decodeNumbers(raw)
 		return plainNumbers(v), err
 	case cdc.KindArray:
-		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return nil, err
-		}
-		out := make([]any, len(items))
-		for i, it := range items {
-			if isNull(it) {
-				continue
-			}
-			v, err := plainValue(c.elem, it)
-			if err != nil {
-				return nil, fmt.Errorf("element %d: %w", i, err)
-			}
-			out[i] = v
-		}
-		return out, nil
+		return jsonArray(c.elem, raw, plainValue)
 	}
 	if !isString {
 		return nil, fmt.Errorf("want a string, got %s", raw)
