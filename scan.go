@@ -250,11 +250,11 @@ func scanSameNames(a, b []string) bool {
 }
 
 func (p *scanPlan) scan(r Row, sv reflect.Value) error {
-	if len(r.names) == 0 {
+	if len(r.values) == 0 {
 		return nil
 	}
-	cached := p.columns(r.names)
-	for i, col := range r.names {
+	cached := p.columns(r.names())
+	for i, col := range r.names() {
 		var fi int
 		if cached != nil {
 			if fi = int(cached[i]); fi < 0 {
