@@ -1,10 +1,11 @@
 package postgres
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tributary-cdc/cdc/internal/feed"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/internal/feed"
 )
 
 // Source streams changes from PostgreSQL with logical replication (pgoutput).
@@ -45,6 +48,11 @@ func (s *Source) connect(ctx context.Context, replication bool) (*pgconn.PgConn,
 	}
 	if replication {
 		pc.RuntimeParams["replication"] = "database"
+	}
+	// pgproto3 reads the socket 8 KiB at a time; a snapshot or a busy stream arrives
+	// faster than that, and a larger read takes what the socket holds in one system call.
+	pc.BuildFrontend = func(r io.Reader, w io.Writer) *pgproto3.Frontend {
+		return pgproto3.NewFrontend(bufio.NewReaderSize(r, 64<<10), w)
 	}
 	conn, err := pgconn.ConnectConfig(ctx, pc)
 	if err != nil {
