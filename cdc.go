@@ -243,7 +243,7 @@ func (e *Engine) run(ctx context.Context, consume func(context.Context, *runner)
 
 	e.setState(StateStarting)
 	r := &runner{e: e, parent: ctx, ctx: rctx, cancel: cancel, tracker: checkpoint.New(),
-		q: newQueue(e.cfg.queueEvents, e.cfg.queueBytes)}
+		q: newQueue(e.cfg.queueEvents, e.cfg.queueBytes), batches: newBatchPool()}
 	e.queue.Store(r.q)
 
 	defer func() {
@@ -343,6 +343,7 @@ type runner struct {
 	lastTable TableID
 	lastDest  string
 	flushReq  atomic.Bool // set by the committer, cleared by the consumer when it marks done
+	batches   *batchPool
 }
 
 // stopErr turns the reason a run ended into Run's result.
@@ -368,7 +369,7 @@ func (r *runner) stopErr(err error) error {
 // attempts already made in this outage (0 at start), so backoff keeps growing.
 func (r *runner) open(ctx context.Context, pos Position, attempt int) error {
 	req := OpenRequest{Name: r.e.cfg.name, Position: pos, Offsets: r.e.cfg.store,
-		Logger: r.e.log, Reporter: reporter{r.e}}
+		Logger: r.e.log, Reporter: reporter{r.e}, batches: r.batches}
 	for {
 		s, err := r.e.src.Open(ctx, req)
 		if err == nil {
@@ -500,6 +501,8 @@ func (r *runner) readLoop() {
 			}
 			evs = kept
 		}
+		ref := &batchRef{evs: evs, pool: r.batches}
+		ref.left.Store(int32(len(evs)) + 1)
 		seq := r.tracker.TrackMany(len(evs), func(i int) []byte { return evs[i].Position })
 		if len(evs) > 0 {
 			r.e.read.Add(int64(len(evs)))
@@ -521,7 +524,10 @@ func (r *runner) readLoop() {
 				return
 			}
 			if ok {
+				it.batch = ref
 				items = append(items, it)
+			} else {
+				ref.release()
 			}
 		}
 		if len(items) > 0 {
@@ -529,6 +535,7 @@ func (r *runner) readLoop() {
 				return
 			}
 		}
+		ref.release()
 	}
 }
 
@@ -752,6 +759,7 @@ func (r *runner) consumeEach(ctx context.Context, h Handler, recoverPanics bool)
 				}
 				return fmt.Errorf("cdc: handler failed on event %s (%s %s): %w", it.ev.ID(), it.ev.Op, it.ev.Table, err)
 			}
+			it.batch.release()
 			// Sequence numbers between handled events belong to events the reader
 			// consumed itself (dropped, heartbeats): marking the range is right.
 			if last == 0 {
@@ -800,6 +808,7 @@ func (r *runner) consumeBatch(ctx context.Context, h BatchHandler) error {
 				break
 			}
 			evs = append(evs, *it.ev)
+			it.batch.release() // the handler gets the copy
 		}
 		if len(evs) > 0 {
 			start := time.Now()

@@ -13,6 +13,7 @@ type Hook any
 
 // HookEventRead is called for each event read from the source, before transforms,
 // with the lag behind the source commit time (0 when the source gives no commit time).
+// ev is valid during the call only.
 type HookEventRead interface {
 	OnEventRead(ev *Event, lag time.Duration)
 }

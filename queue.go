@@ -11,11 +11,12 @@ import (
 // an event with its checkpoint sequence number, or the stream's end (err may be nil
 // for a clean end, io.EOF having been translated).
 type item struct {
-	ev   *Event
-	seq  uint64
-	size int64
-	end  bool
-	err  error
+	ev    *Event
+	batch *batchRef // the batch ev lives in, released once ev is done
+	seq   uint64
+	size  int64
+	end   bool
+	err   error
 }
 
 // queue is a bounded single-producer single-consumer FIFO, limited by count and by

@@ -204,11 +204,12 @@ func (s *Source) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, err
 		return nil, fmt.Errorf("%w: the fake source purged its history before %d (position %d)", cdc.ErrPositionLost, s.lostTo, start)
 	}
 	req.SetState(cdc.StateStreaming)
-	return &fakeStream{src: s, next: start, closed: make(chan struct{})}, nil
+	return &fakeStream{src: s, req: req, next: start, closed: make(chan struct{})}, nil
 }
 
 type fakeStream struct {
 	src       *Source
+	req       cdc.OpenRequest
 	next      int
 	dead      error
 	closeOnce sync.Once
@@ -266,7 +267,7 @@ func (st *fakeStream) Read(ctx context.Context) ([]cdc.Event, error) {
 			}
 		}
 		if end > st.next {
-			evs := make([]cdc.Event, 0, end-st.next)
+			evs := st.req.NewBatch(end - st.next) // recycled arrays, as real sources use
 			for i := st.next; i < end; i++ {
 				evs = append(evs, s.eventLocked(i))
 			}

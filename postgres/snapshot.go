@@ -207,7 +207,7 @@ func (st *stream) readUnit(ctx context.Context, conn *pgconn.PgConn, t *snapTabl
 	}
 	size := st.src.cfg.SnapshotChunkSize
 	rel := t.rel
-	evs := make([]cdc.Event, 0, size)
+	evs := st.req.NewBatch(size)
 	var idBuf []byte
 	lastKey := make([][]byte, len(t.pkAt)) // key text of the last row, reused
 	ncols := len(rel.schema.Columns)
@@ -231,7 +231,7 @@ func (st *stream) readUnit(ctx context.Context, conn *pgconn.PgConn, t *snapTabl
 				if err := deliver(b); err != nil {
 					return err
 				}
-				evs = make([]cdc.Event, 0, size)
+				evs = st.req.NewBatch(size)
 			}
 			vals := rr.Values()
 			// Rows and keys are cut from per-batch slabs (capped, so an append to one

@@ -146,7 +146,7 @@ func (st *stream) flush(ctx context.Context) error {
 	evs := st.pending
 	// The engine owns the batch now. Size the next one like this one: large for bulk
 	// transactions (no regrowth copies), small for single-row ones (no waste).
-	st.pending = make([]cdc.Event, 0, min(pendingMax, max(8, 2*len(evs))))
+	st.pending = st.req.NewBatch(min(pendingMax, max(8, 2*len(evs))))
 	return st.send(ctx, evs)
 }
 
@@ -193,7 +193,7 @@ func (st *stream) stream(ctx context.Context) error {
 		heartbeat = hb.C
 		wait = min(wait, cfg.HeartbeatInterval)
 	}
-	st.pending = make([]cdc.Event, 0, pendingMax)
+	st.pending = st.req.NewBatch(pendingMax)
 	for {
 		select {
 		case <-st.status.C:
