@@ -59,7 +59,7 @@ func (st *poolStream) Read(ctx context.Context) ([]cdc.Event, error) {
 }
 
 func (st *poolStream) Commit(context.Context, cdc.Position) error { return nil }
-func (st *poolStream) Close() error                              { return nil }
+func (st *poolStream) Close() error                               { return nil }
 
 // TestBatchRecycling: batch arrays are reused once their events are done, and no
 // event is changed under the handler: every event arrives once, in order, intact,
