@@ -75,14 +75,20 @@ func Retryable(err error) error {
 // IsRetryable reports whether the engine should reconnect after err: it was marked with
 // Retryable (or has a Retryable() bool method returning true), or it is a network
 // failure: a broken or refused connection, an unexpected EOF, a network timeout.
-// Context cancellation is never retryable.
+// Unmarked context cancellation and deadline errors are not retryable.
 func IsRetryable(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if err == nil {
 		return false
 	}
+	// An explicit mark wins: a driver's own time-out (MongoDB's server selection, say)
+	// wraps context.DeadlineExceeded without being the engine's context. The engine
+	// checks its own context before asking.
 	var r interface{ Retryable() bool }
 	if errors.As(err, &r) {
 		return r.Retryable()
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
