@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+	"weak"
 )
 
 // Batch recycling. Every event a source returns sits in a batch array the source
@@ -18,11 +19,13 @@ import (
 // batchPool keeps free batch arrays by capacity class (powers of two from 8 to
 // 64Ki events), so a one-event transaction never pins an array sized for a snapshot
 // chunk. It only takes back arrays it made: a source may return slices of arrays it
-// keeps for itself.
+// keeps for itself. It knows them by weak pointers, so an array a source drops
+// instead of returning is still collected.
 type batchPool struct {
 	free [numClasses]chan []Event
 	mu   sync.Mutex
-	ours map[*Event]struct{} // first elements of the arrays made by get and not dropped
+	ours map[weak.Pointer[Event]]struct{} // the arrays made by get and not dropped
+	made int
 }
 
 const (
@@ -32,7 +35,7 @@ const (
 )
 
 func newBatchPool() *batchPool {
-	p := &batchPool{ours: map[*Event]struct{}{}}
+	p := &batchPool{ours: map[weak.Pointer[Event]]struct{}{}}
 	for i := range p.free {
 		// Up to 8 spare arrays per class, fewer of the largest: at most ~30 MB each.
 		p.free[i] = make(chan []Event, min(8, 1<<max(0, numClasses-1-i)))
@@ -62,7 +65,14 @@ func (p *batchPool) get(n int) []Event {
 	}
 	b := make([]Event, 0, 1<<(c+minClassLog))
 	p.mu.Lock()
-	p.ours[unsafe.SliceData(b[:1])] = struct{}{}
+	p.ours[weak.Make(unsafe.SliceData(b[:1]))] = struct{}{}
+	if p.made++; p.made%256 == 0 {
+		for w := range p.ours {
+			if w.Value() == nil { // collected: its source dropped it
+				delete(p.ours, w)
+			}
+		}
+	}
 	p.mu.Unlock()
 	return b
 }
@@ -71,7 +81,7 @@ func (p *batchPool) put(b []Event) {
 	if cap(b) == 0 {
 		return
 	}
-	first := unsafe.SliceData(b[:1])
+	first := weak.Make(unsafe.SliceData(b[:1]))
 	p.mu.Lock()
 	_, ok := p.ours[first]
 	p.mu.Unlock()
