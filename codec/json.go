@@ -879,15 +879,7 @@ func jsonValue(c *col, raw json.RawMessage) (any, error) {
 		return bytesToUint(b)
 	case cdc.KindFloat:
 		if isString {
-			switch s {
-			case "NaN":
-				return math.NaN(), nil
-			case "Infinity":
-				return math.Inf(1), nil
-			case "-Infinity":
-				return math.Inf(-1), nil
-			}
-			return nil, fmt.Errorf("%q is not a number", s)
+			return specialFloat(s)
 		}
 		var f float64
 		err := json.Unmarshal(raw, &f)
@@ -970,4 +962,18 @@ func jsonArray(c *col, raw json.RawMessage, elem func(*col, json.RawMessage) (an
 		out[i] = v
 	}
 	return out, nil
+}
+
+// specialFloat reads the string forms JSON encoders use for the floats JSON numbers
+// cannot hold.
+func specialFloat(s string) (any, error) {
+	switch s {
+	case "NaN":
+		return math.NaN(), nil
+	case "Infinity":
+		return math.Inf(1), nil
+	case "-Infinity":
+		return math.Inf(-1), nil
+	}
+	return nil, fmt.Errorf("%q is not a number", s)
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -400,15 +399,7 @@ func plainValue(c *col, raw json.RawMessage) (any, error) {
 		return strconv.ParseUint(string(raw), 10, 64)
 	case cdc.KindFloat:
 		if isString {
-			switch s {
-			case "NaN":
-				return math.NaN(), nil
-			case "Infinity":
-				return math.Inf(1), nil
-			case "-Infinity":
-				return math.Inf(-1), nil
-			}
-			return nil, fmt.Errorf("%q is not a number", s)
+			return specialFloat(s)
 		}
 		f, err := strconv.ParseFloat(string(raw), 64)
 		if c.float32 {
