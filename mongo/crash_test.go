@@ -129,9 +129,10 @@ func readCrashLog(t *testing.T, path string) []crashLine {
 	return out
 }
 
-// TestCrashRestart kills the consumer process with SIGKILL during the snapshot and
-// during streaming, while a writer keeps writing, and restarts it from its file offset
-// store each time: every document and every write is handled, in order per key.
+// TestCrashRestart kills the consumer process with SIGKILL during the snapshot (up to
+// three times) and while streaming (five times), while a writer keeps writing, and
+// restarts it from its file offset store each time: every document and every write is
+// handled, in order per key.
 func TestCrashRestart(t *testing.T) {
 	s := testServer(t)
 	c := dial(t, s.uri)
@@ -214,20 +215,30 @@ func TestCrashRestart(t *testing.T) {
 		done <- nil
 	}()
 
-	waitLines(count("r"))
-	kill(cmd)
-	lines := readCrashLog(t, logPath)
-	if n := countOp(lines, "r"); n >= crashDocs {
-		t.Fatalf("the snapshot (%d reads) finished before the kill: make the child slower", n)
+	// 1: killed three times during the snapshot (each restart resumes its progress).
+	snapKills := 0
+	for range 3 {
+		waitLines(count("r"))
+		kill(cmd)
+		if distinctReads(readCrashLog(t, logPath)) >= crashDocs {
+			cmd = start()
+			break // the snapshot finished before this kill
+		}
+		snapKills++
+		cmd = start()
 	}
-	// 2: restarted, killed while streaming (after the snapshot's last document).
-	cmd = start()
+	if snapKills == 0 {
+		t.Fatal("the snapshot finished before the first kill: make the child slower")
+	}
+	// 2: killed five times while streaming (after the snapshot's last document).
 	waitLines(func(ls []crashLine) bool { return countOp(ls, "u") >= 300 && distinctReads(ls) >= crashDocs })
 	kill(cmd)
-	// 3: restarted, killed again mid-stream.
-	cmd = start()
-	waitLines(count("u"))
-	kill(cmd)
+	for range 4 {
+		cmd = start()
+		waitLines(count("u"))
+		kill(cmd)
+	}
+	var lines []crashLine
 	// 4: the final run handles everything up to the marker.
 	cmd = start()
 	time.Sleep(200 * time.Millisecond)
@@ -268,7 +279,8 @@ func TestCrashRestart(t *testing.T) {
 		}
 	}
 	verify(t, w, &consumer{seen: seen})
-	t.Logf("%d lines handled for %d documents and %d writes", len(lines), crashDocs, w.n.Load())
+	t.Logf("%d lines handled for %d documents and %d writes; %d kills in the snapshot, 5 streaming",
+		len(lines), crashDocs, w.n.Load(), snapKills)
 }
 
 func countOp(ls []crashLine, op string) int {
