@@ -24,6 +24,12 @@ type SourceHarness struct {
 // committed change is delivered in order with a stable ID, a stream reopened from a
 // committed position resumes right after it, and Close and context cancellation
 // unblock Read. Schema, message and heartbeat events are allowed anywhere and ignored.
+//
+// A second stream opened without a position, with nothing committed, must deliver the
+// same changes again with the same IDs (IDsAreStableAcrossRedelivery), as a
+// replication slot does. A source without server-side state meets this by
+// remembering, per engine name and for the Source value's lifetime, where its first
+// position-less stream started (the MySQL and MongoDB sources do).
 func TestSource(t *testing.T, h SourceHarness) {
 	if h.Timeout <= 0 {
 		h.Timeout = 30 * time.Second
