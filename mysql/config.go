@@ -25,8 +25,9 @@ type Config struct {
 	// TLS, when set, encrypts both the query and the replication connection.
 	TLS *tls.Config
 	// ServerID is the id the source registers with as a replica. It must differ from
-	// every server and replica of the topology. Default: a random id between
-	// 1,000,000 and 4,000,000,000, chosen by New.
+	// every server and replica of the topology: Open, and a running stream, fail with
+	// an error naming it when another replica uses it (see the package documentation).
+	// Default: a random id between 1,000,000 and 4,000,000,000, chosen by New.
 	ServerID uint32
 
 	// Databases limits capture to these databases (path.Match patterns, "shop_*").
@@ -48,6 +49,13 @@ type Config struct {
 	// SnapshotChunkSize is how many rows one snapshot query reads, in primary-key order,
 	// between resume points (default 1024).
 	SnapshotChunkSize int
+
+	// SkipUnparseableDDL logs and skips a DDL statement about a captured database that
+	// the TiDB parser cannot read, instead of failing the stream with an error naming
+	// the statement. The schema history then does not follow that statement: rows of
+	// the tables it changed decode with the columns from before it (correct again with
+	// binlog_row_metadata = FULL for the column names, signedness and ENUM/SET members).
+	SkipUnparseableDDL bool
 
 	// HeartbeatPeriod is how often the server sends a heartbeat while it has no binlog
 	// event to send (default 10s). An idle stream then still proves the connection is
@@ -138,6 +146,23 @@ func (c *Config) capturesDB(db string) bool {
 		return false
 	}
 	return (len(c.Databases) == 0 || matchAny(c.Databases, db)) && !matchAny(c.ExcludeDatabases, db)
+}
+
+// models reports whether the schema history keeps the tables of the database: a
+// captured database that Tables (when set) names tables of.
+func (c *Config) models(db string) bool {
+	if !c.capturesDB(db) {
+		return false
+	}
+	if len(c.Tables) == 0 {
+		return true
+	}
+	for _, p := range c.Tables {
+		if ok, _ := path.Match(p[:strings.IndexByte(p, '.')], db); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // captures reports whether the table db.name is captured.

@@ -19,6 +19,9 @@ import (
 var shared *testdb.MariaDB
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(crashEnvDir); dir != "" { // a consumer process of TestCrashRestart
+		os.Exit(crashChild(dir, os.Getenv(crashEnvAddr), os.Getenv(crashEnvLog)))
+	}
 	var err error
 	shared, err = testdb.StartMariaDB(testdb.MariaDBOptions{})
 	if errors.Is(err, testdb.ErrNotInstalled) && os.Getenv("CI") == "" {

@@ -19,57 +19,95 @@ import (
 	"github.com/tributary-cdc/cdc"
 )
 
-// tableInfo is a table as information_schema describes it now.
+// tableInfo is a table's columns and primary key: as information_schema describes it
+// now, or as the schema history has it at a binlog position.
 type tableInfo struct {
-	cols   []colInfo
-	byName map[string]int
-	pk     []string // primary-key columns in key order
+	cols    []colInfo
+	byName  map[string]int
+	pk      []string // primary-key columns in key order
+	charset string   // the table's default character set (for columns added later)
+}
+
+// index rebuilds byName and the columns' pk flags.
+func (t *tableInfo) index() {
+	t.byName = make(map[string]int, len(t.cols))
+	for i := range t.cols {
+		t.byName[t.cols[i].name] = i
+		t.cols[i].pk = slices.Contains(t.pk, t.cols[i].name)
+	}
 }
 
 // loadTable reads a table's columns and primary key; nil when the table does not exist.
 func loadTable(ctx context.Context, conn *client.Conn, flavor, db, table string) (*tableInfo, error) {
+	m, err := loadTables(ctx, conn, flavor, "TABLE_SCHEMA = "+quoteString(db)+" AND TABLE_NAME = "+quoteString(table))
+	if err != nil {
+		return nil, fmt.Errorf("mysql: reading the columns of %s.%s: %w", db, table, err)
+	}
+	return m[db+"."+table], nil
+}
+
+// loadTables reads the columns and primary keys of the base tables matching where (a
+// condition on TABLE_SCHEMA and TABLE_NAME), by "db.table", in three queries whatever
+// their number.
+func loadTables(ctx context.Context, conn *client.Conn, flavor, where string) (map[string]*tableInfo, error) {
 	jsonCheck := "0"
 	if flavor == gmysql.MariaDBFlavor {
 		// MariaDB's JSON is LONGTEXT with a CHECK (json_valid(`col`)) constraint.
 		jsonCheck = "EXISTS (SELECT 1 FROM information_schema.CHECK_CONSTRAINTS k WHERE k.CONSTRAINT_SCHEMA = c.TABLE_SCHEMA " +
 			"AND k.TABLE_NAME = c.TABLE_NAME AND k.CHECK_CLAUSE = CONCAT('json_valid(`', c.COLUMN_NAME, '`)'))"
 	}
-	where := "TABLE_SCHEMA = " + quoteString(db) + " AND TABLE_NAME = " + quoteString(table)
-	r, err := query(ctx, conn, "SELECT COLUMN_NAME, LOWER(DATA_TYPE), COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, CHARACTER_SET_NAME, "+
-		"CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, COLUMN_KEY, "+jsonCheck+
-		" FROM information_schema.COLUMNS c WHERE "+where+" ORDER BY ORDINAL_POSITION")
+	out := map[string]*tableInfo{}
+	r, err := query(ctx, conn, "SELECT t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_COLLATION FROM information_schema.TABLES t "+
+		"WHERE t.TABLE_TYPE = 'BASE TABLE' AND "+where)
 	if err != nil {
-		return nil, fmt.Errorf("mysql: reading the columns of %s.%s: %w", db, table, err)
+		return nil, err
 	}
-	if r.RowNumber() == 0 {
-		return nil, nil
+	for i := range r.RowNumber() {
+		db, _ := cell(r, i, 0)
+		name, _ := cell(r, i, 1)
+		coll, _ := cell(r, i, 2)
+		out[db+"."+name] = &tableInfo{byName: map[string]int{}, charset: collationCharsetName(coll)}
 	}
-	t := &tableInfo{byName: map[string]int{}}
+	if len(out) == 0 {
+		return out, nil
+	}
+	r, err = query(ctx, conn, "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, LOWER(DATA_TYPE), COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, CHARACTER_SET_NAME, "+
+		"CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, COLUMN_KEY, "+jsonCheck+
+		" FROM information_schema.COLUMNS c WHERE "+where+" ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION")
+	if err != nil {
+		return nil, err
+	}
 	num := func(i, j int) int {
 		s, _ := cell(r, i, j)
 		n, _ := strconv.Atoi(s)
 		return n
 	}
 	for i := range r.RowNumber() {
+		db, _ := cell(r, i, 0)
+		name, _ := cell(r, i, 1)
+		t := out[db+"."+name]
+		if t == nil { // a view
+			continue
+		}
 		var c colInfo
-		c.name, _ = cell(r, i, 0)
-		c.dataType, _ = cell(r, i, 1)
-		c.columnType, _ = cell(r, i, 2)
-		nullable, _ := cell(r, i, 3)
+		c.name, _ = cell(r, i, 2)
+		c.dataType, _ = cell(r, i, 3)
+		c.columnType, _ = cell(r, i, 4)
+		nullable, _ := cell(r, i, 5)
 		c.nullable = nullable == "YES"
-		if def, null := cell(r, i, 4); !null && !(flavor == gmysql.MariaDBFlavor && def == "NULL") {
+		if def, null := cell(r, i, 6); !null && !(flavor == gmysql.MariaDBFlavor && def == "NULL") {
 			c.def = &def
 		}
-		c.charset, _ = cell(r, i, 5)
-		c.length = num(i, 6)
-		c.precision = num(i, 7)
-		c.scale = num(i, 8)
+		c.charset, _ = cell(r, i, 7)
+		c.length = num(i, 8)
+		c.precision = num(i, 9)
+		c.scale = num(i, 10)
 		if c.class() == "datetime" || c.class() == "time" {
-			c.precision = num(i, 9)
+			c.precision = num(i, 11)
 		}
-		key, _ := cell(r, i, 10)
+		key, _ := cell(r, i, 12)
 		c.pk = key == "PRI"
-		js, _ := cell(r, i, 11)
+		js, _ := cell(r, i, 13)
 		c.json = js == "1"
 		ct := strings.ToLower(c.columnType)
 		c.unsigned = strings.Contains(ct, "unsigned")
@@ -82,23 +120,72 @@ func loadTable(ctx context.Context, conn *client.Conn, flavor, db, table string)
 		t.byName[c.name] = len(t.cols)
 		t.cols = append(t.cols, c)
 	}
-	r, err = query(ctx, conn, "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE "+where+
-		" AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION")
+	r, err = query(ctx, conn, "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE "+where+
+		" AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION")
 	if err != nil {
-		return nil, fmt.Errorf("mysql: reading the primary key of %s.%s: %w", db, table, err)
+		return nil, err
 	}
 	for i := range r.RowNumber() {
-		name, _ := cell(r, i, 0)
-		t.pk = append(t.pk, name)
+		db, _ := cell(r, i, 0)
+		name, _ := cell(r, i, 1)
+		col, _ := cell(r, i, 2)
+		if t := out[db+"."+name]; t != nil {
+			t.pk = append(t.pk, col)
+		}
 	}
-	if len(t.pk) == 0 { // fall back on COLUMN_KEY (key order unknown: column order)
-		for _, c := range t.cols {
-			if c.pk {
-				t.pk = append(t.pk, c.name)
+	for _, t := range out {
+		if len(t.pk) == 0 { // fall back on COLUMN_KEY (key order unknown: column order)
+			for _, c := range t.cols {
+				if c.pk {
+					t.pk = append(t.pk, c.name)
+				}
 			}
 		}
 	}
-	return t, nil
+	return out, nil
+}
+
+// loadModel reads the schemas of every table of the captured databases, and their
+// default character sets, from information_schema.
+func (s *Source) loadModel(ctx context.Context, conn *client.Conn, flavor string) (*schemaModel, error) {
+	r, err := query(ctx, conn, "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA")
+	if err != nil {
+		return nil, fmt.Errorf("mysql: listing the databases: %w", err)
+	}
+	m := &schemaModel{tables: map[string]*tableInfo{}, dbs: map[string]string{}}
+	var in []string
+	for i := range r.RowNumber() {
+		db, _ := cell(r, i, 0)
+		cs, _ := cell(r, i, 1)
+		if s.cfg.models(db) {
+			m.dbs[db] = cs
+			in = append(in, quoteString(db))
+		}
+	}
+	if len(in) == 0 {
+		return m, nil
+	}
+	slices.Sort(in)
+	tables, err := loadTables(ctx, conn, flavor, "TABLE_SCHEMA IN ("+strings.Join(in, ", ")+")")
+	if err != nil {
+		return nil, fmt.Errorf("mysql: reading the schemas of the captured databases: %w", err)
+	}
+	m.tables = tables
+	return m, nil
+}
+
+// collationCharsetName names the character set of a collation ("" when unknown).
+func collationCharsetName(coll string) string {
+	if coll == "" {
+		return ""
+	}
+	if c, err := charset.GetCollationByName(coll); err == nil {
+		return c.CharsetName
+	}
+	if i := strings.IndexByte(coll, '_'); i > 0 { // MariaDB's own collations: utf8mb4_uca1400_ai_ci
+		return strings.ToLower(coll[:i])
+	}
+	return ""
 }
 
 // parseEnumValues reads the members of an ENUM or SET column type, enum('a','b'),
@@ -351,13 +438,13 @@ func columnsFor(tm *replication.TableMapEvent, info *tableInfo) ([]colInfo, []st
 		return cols, pk, nil
 	}
 	if info == nil {
-		return nil, nil, fmt.Errorf("mysql: table %s is in the binlog but no longer exists, and the binlog does not carry its column names: "+
-			"set binlog_row_metadata = FULL on the server so old events can be decoded (schema history is not implemented yet)", name)
+		return nil, nil, fmt.Errorf("mysql: table %s is in the binlog but neither the schema history nor the server has it, and the binlog does not carry its column names "+
+			"(the history began after the table was dropped, or a DDL statement was skipped): set binlog_row_metadata = FULL on the server, or take a new snapshot", name)
 	}
 	if len(info.cols) != n {
-		return nil, nil, fmt.Errorf("mysql: table %s has %d columns in the binlog event but %d now: its schema changed after the event was written, "+
-			"and without binlog_row_metadata = FULL the source decodes with the current schema; set binlog_row_metadata = FULL "+
-			"on the server (schema history is not implemented yet), or take a new snapshot", name, n, len(info.cols))
+		return nil, nil, fmt.Errorf("mysql: table %s has %d columns in the binlog event but %d in the schema history at that position: "+
+			"the history missed a change (it began after the event, or a DDL statement was skipped); set binlog_row_metadata = FULL "+
+			"on the server, or take a new snapshot", name, n, len(info.cols))
 	}
 	for i := range n {
 		cols[i] = info.cols[i]
@@ -365,8 +452,9 @@ func columnsFor(tm *replication.TableMapEvent, info *tableInfo) ([]colInfo, []st
 			cols[i].unsigned = u
 		}
 		if bc := binlogClass(realType(tm, i)); !cols[i].compatible(bc) {
-			return nil, nil, fmt.Errorf("mysql: column %s of %s is %s now but the binlog event has another type: its schema changed after the event was written; "+
-				"set binlog_row_metadata = FULL on the server (schema history is not implemented yet), or take a new snapshot",
+			return nil, nil, fmt.Errorf("mysql: column %s of %s is %s in the schema history but the binlog event has another type: "+
+				"the history missed a change (it began after the event, or a DDL statement was skipped); "+
+				"set binlog_row_metadata = FULL on the server, or take a new snapshot",
 				cols[i].name, name, cols[i].columnType)
 		}
 	}
@@ -415,7 +503,8 @@ func (st *stream) share(t *tableState, s *cdc.TableSchema) *cdc.TableSchema {
 	return s
 }
 
-// table returns the state of db.name, loading its catalog description when needed.
+// table returns the state of db.name, with its columns as the schema history has
+// them at the stream's read position.
 func (st *stream) table(ctx context.Context, db, name string) (*tableState, error) {
 	key := db + "." + name
 	t := st.tables[key]
@@ -424,14 +513,30 @@ func (st *stream) table(ctx context.Context, db, name string) (*tableState, erro
 		st.tables[key] = t
 	}
 	if t.capture && !t.loaded {
-		info, err := loadTable(ctx, st.meta, st.info.flavor, db, name)
-		if err != nil {
-			return nil, err
+		info := st.hist.cur.tables[key]
+		if info == nil {
+			var err error
+			if info, err = st.discover(ctx, db, name); err != nil {
+				return nil, err
+			}
 		}
 		t.info, t.loaded = info, true
 		t.gen++
 	}
 	return t, nil
+}
+
+// discover reads a captured table the history does not have from the catalog (its
+// database was not captured when the history began, or the history began after it was
+// created), and records it in the history at the read position.
+func (st *stream) discover(ctx context.Context, db, name string) (*tableInfo, error) {
+	info, err := loadTable(ctx, st.meta, st.info.flavor, db, name)
+	if err != nil || info == nil {
+		return nil, err
+	}
+	st.req.Log().Debug("table not in the schema history: using its current definition", "table", db+"."+name)
+	st.hist.record(histEntry{at: binlogPos{st.file, st.next}, tables: map[string]*tableInfo{db + "." + name: info}})
+	return info, st.hist.save(ctx)
 }
 
 // invalidate drops what the stream knows of a table's columns.
@@ -548,6 +653,11 @@ func ddlTables(p *parser.Parser, q, defaultDB string) (out []ddlTarget, ok bool)
 	if err != nil {
 		return nil, false
 	}
+	return ddlTargets(stmt, defaultDB), true
+}
+
+// ddlTargets names the tables a parsed statement affects.
+func ddlTargets(stmt ast.StmtNode, defaultDB string) (out []ddlTarget) {
 	add := func(tn *ast.TableName, truncate bool) {
 		if tn == nil {
 			return
@@ -586,42 +696,64 @@ func ddlTables(p *parser.Parser, q, defaultDB string) (out []ddlTarget, ok bool)
 	case *ast.DropDatabaseStmt:
 		out = append(out, ddlTarget{db: s.Name.O})
 	}
-	return out, true
+	return out
 }
 
-// ddl handles a statement of the binlog: a schema change refreshes what the stream
-// knows of the tables it names and becomes an OpSchema event per captured table
+// ddl handles a statement of the binlog: a schema change is applied to the schema
+// history (and saved) and becomes an OpSchema event per captured table it names
 // (OpTruncate for TRUNCATE TABLE).
 func (st *stream) ddl(ctx context.Context, q, defaultDB string) error {
-	switch ddlKeyword(q) {
-	case "ALTER", "CREATE", "DROP", "RENAME", "TRUNCATE":
-	default:
+	if !ddlRelevant(q) {
 		return nil
 	}
 	if st.parser == nil {
 		st.parser = parser.New()
 	}
-	targets, ok := ddlTables(st.parser, q, defaultDB)
-	if !ok {
-		// Not understood (MariaDB-only syntax, say): refresh every table known, and
-		// report the captured ones whose columns changed.
-		st.req.Log().Debug("could not parse a DDL statement; refreshing every known table", "ddl", q)
-		for _, t := range st.tables {
-			targets = append(targets, ddlTarget{db: t.id.Database, name: t.id.Name})
+	at := binlogPos{st.file, st.next}
+	stmt, err := st.parser.ParseOneStmt(normalizeDDL(q), "", "")
+	if err != nil {
+		if !st.touchesCaptured(q, defaultDB) {
+			st.req.Log().Debug("skipping a DDL statement the parser cannot read, about no captured database", "ddl", q, "err", err)
+			return nil
 		}
-		slices.SortFunc(targets, func(a, b ddlTarget) int { return strings.Compare(a.db+"."+a.name, b.db+"."+b.name) })
+		if st.src.cfg.SkipUnparseableDDL {
+			st.req.Log().Warn("skipping a DDL statement the parser cannot read (Config.SkipUnparseableDDL): "+
+				"the schema history does not follow it, so rows of the tables it changed may decode wrongly",
+				"ddl", q, "at", at.String(), "err", err)
+			return nil
+		}
+		return fmt.Errorf("mysql: cannot parse the DDL statement at %s, so the schema history cannot follow it: %q (%v); "+
+			"set Config.SkipUnparseableDDL to log and skip such statements (rows of the tables it changes may then decode wrongly "+
+			"unless binlog_row_metadata = FULL), or report the statement", at, q, err)
 	}
+	ap := &ddlApplier{m: st.hist.cur, defaultDB: defaultDB, flavor: st.info.flavor, captures: st.src.cfg.models,
+		lookup: func(db, name string) (*tableInfo, error) { return loadTable(ctx, st.meta, st.info.flavor, db, name) }}
+	if err := ap.apply(stmt); err != nil {
+		return fmt.Errorf("mysql: applying the DDL statement at %s to the schema history (statement %q): %w", at, q, err)
+	}
+	if ap.tables != nil || ap.dbs != nil {
+		// ap changed cur already: only the entry is added.
+		st.hist.entries = append(st.hist.entries, histEntry{at: at, db: defaultDB, sql: q, tables: ap.tables, dbs: ap.dbs})
+		st.hist.compact()
+		if err := st.hist.save(ctx); err != nil {
+			return err
+		}
+	}
+	targets := ddlTargets(stmt, defaultDB)
 	var expanded []ddlTarget
 	for _, tg := range targets {
 		if tg.name != "" {
 			expanded = append(expanded, tg)
 			continue
 		}
+		var names []ddlTarget
 		for _, t := range st.tables { // DROP DATABASE
 			if t.id.Database == tg.db {
-				expanded = append(expanded, ddlTarget{db: t.id.Database, name: t.id.Name})
+				names = append(names, ddlTarget{db: t.id.Database, name: t.id.Name})
 			}
 		}
+		slices.SortFunc(names, func(a, b ddlTarget) int { return strings.Compare(a.name, b.name) })
+		expanded = append(expanded, names...)
 	}
 	for _, tg := range expanded {
 		st.invalidate(tg.db, tg.name)
@@ -633,23 +765,34 @@ func (st *stream) ddl(ctx context.Context, q, defaultDB string) error {
 			return err
 		}
 		ev := cdc.Event{Op: cdc.OpSchema, Table: t.id, DDL: q}
-		if tg.truncate {
+		switch {
+		case tg.truncate:
 			ev.Op, ev.DDL, ev.Schema = cdc.OpTruncate, "", t.schema
 			if t.schema == nil && t.info != nil {
 				ev.Schema, _ = st.buildSchema(t, t.info.cols, t.info.pk)
 			}
-		} else if t.info != nil {
-			old := t.schema
+		case t.info != nil:
 			ev.Schema, _ = st.buildSchema(t, t.info.cols, t.info.pk)
-			if !ok && ev.Schema == old {
-				continue // refreshed, unchanged
-			}
-		} else if !ok && t.schema == nil {
-			continue
-		} else {
+		default:
 			t.schema = nil // dropped
 		}
 		st.emit(&ev)
 	}
 	return nil
+}
+
+// touchesCaptured guesses whether a statement the parser cannot read is about a
+// captured database: its default database is captured, or it names one.
+func (st *stream) touchesCaptured(q, defaultDB string) bool {
+	if defaultDB != "" && st.src.cfg.models(defaultDB) {
+		return true
+	}
+	lq := strings.ToLower(q)
+	for db := range st.hist.cur.dbs {
+		l := strings.ToLower(db)
+		if strings.Contains(lq, l+".") || strings.Contains(lq, "`"+l+"`") {
+			return true
+		}
+	}
+	return false
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/tributary-cdc/cdc"
-	"github.com/tributary-cdc/cdc/internal/testdb"
 	"github.com/tributary-cdc/cdc/mysql"
 )
 
@@ -121,35 +120,4 @@ func readStart(t testing.TB, st cdc.Stream) cdc.Position {
 		t.Fatalf("first events %v: want a heartbeat with the start position", evs)
 	}
 	return evs[0].Position
-}
-
-// TestOldEventsWithoutRowMetadata: without binlog_row_metadata = FULL an event written
-// before a column was dropped cannot be decoded with the current columns: the stream
-// fails with an error that names the setting, rather than mislabelling values.
-func TestOldEventsWithoutRowMetadata(t *testing.T) {
-	m := testdb.NewMariaDB(t, testdb.MariaDBOptions{Args: []string{"--binlog-row-metadata=MINIMAL"}})
-	c := dial(t, m)
-	run(t, c, "CREATE TABLE test.t (id INT PRIMARY KEY, gone INT)")
-	src := newSource(t, m, mysql.Config{Tables: []string{"test.t"}, SnapshotMode: cdc.SnapshotNever})
-	st := open(t, src, nil)
-	start := readStart(t, st)
-	st.Close()
-	run(t, c, "INSERT INTO test.t VALUES (1, 2)", "ALTER TABLE test.t DROP COLUMN gone")
-	st = open(t, src, start)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for {
-		evs, err := st.Read(ctx)
-		if err != nil {
-			if cdc.IsRetryable(err) || !strings.Contains(err.Error(), "binlog_row_metadata = FULL") {
-				t.Fatalf("Read = %v; want a terminal error naming binlog_row_metadata = FULL", err)
-			}
-			return
-		}
-		for _, ev := range evs {
-			if ev.Op == cdc.OpCreate {
-				t.Fatalf("the old row was decoded with the current columns: %#v", ev.After)
-			}
-		}
-	}
 }

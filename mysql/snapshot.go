@@ -124,6 +124,7 @@ func (st *stream) snapshot(ctx context.Context) error {
 // snapCols is how a table is selected and decoded.
 type snapCols struct {
 	t      *tableState
+	info   *tableInfo
 	schema *cdc.TableSchema
 	idx    []int // selected column -> schema column, -1 when excluded
 	decs   []func(*gmysql.FieldValue) (any, error)
@@ -144,22 +145,28 @@ func (st *stream) snapTable(ctx context.Context, db, name string, total int64, a
 	if err != nil {
 		return err
 	}
-	if t.info == nil { // dropped meanwhile
+	// The rows are read as the table is now: a resumed snapshot's transaction is
+	// younger than the history's position.
+	info, err := loadTable(ctx, st.meta, st.info.flavor, db, name)
+	if err != nil {
+		return err
+	}
+	if info == nil { // dropped meanwhile
 		return nil
 	}
-	sc := &snapCols{t: t, from: quoteIdent(db) + "." + quoteIdent(name), full: full, prefix: "mysql:snapshot:" + full + ":"}
-	sc.schema, sc.idx = st.buildSchema(t, t.info.cols, t.info.pk)
+	sc := &snapCols{t: t, info: info, from: quoteIdent(db) + "." + quoteIdent(name), full: full, prefix: "mysql:snapshot:" + full + ":"}
+	sc.schema, sc.idx = st.buildSchema(t, info.cols, info.pk)
 	var sel []string
-	for i := range t.info.cols {
-		c := &t.info.cols[i]
+	for i := range info.cols {
+		c := &info.cols[i]
 		sel = append(sel, quoteIdent(c.name))
 		sc.decs = append(sc.decs, snapshotDecoder(c))
 	}
-	for _, k := range t.info.pk {
-		j := t.info.byName[k]
+	for _, k := range info.pk {
+		j := info.byName[k]
 		sc.pkAt = append(sc.pkAt, j)
-		sc.pkKind = append(sc.pkKind, t.info.cols[j].kind())
-		sc.pkCols = append(sc.pkCols, &t.info.cols[j])
+		sc.pkKind = append(sc.pkKind, info.cols[j].kind())
+		sc.pkCols = append(sc.pkCols, &info.cols[j])
 	}
 	sc.sel = strings.Join(sel, ", ")
 	var order []string
@@ -241,7 +248,7 @@ func (st *stream) snapTable(ctx context.Context, db, name string, total int64, a
 			return snapshotErr(full, err)
 		}
 		rows := r.Values
-		evs := make([]cdc.Event, 0, len(rows))
+		evs := st.req.NewBatch(len(rows))
 		var last []string
 		for _, row := range rows {
 			last = sc.keyText(row)
@@ -288,7 +295,7 @@ func (sc *snapCols) event(st *stream, row []gmysql.FieldValue, id string) (cdc.E
 		}
 		v, err := sc.decs[i](&row[i])
 		if err != nil {
-			return cdc.Event{}, fmt.Errorf("mysql: snapshot of %s, column %s: %w", sc.full, sc.t.info.cols[i].name, err)
+			return cdc.Event{}, fmt.Errorf("mysql: snapshot of %s, column %s: %w", sc.full, sc.info.cols[i].name, err)
 		}
 		vals[j] = v
 	}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,6 +26,8 @@ type Source struct {
 	mu      sync.Mutex
 	anchors map[string]position // engine name -> where its first stream without a position started
 	warned  map[string]bool
+	mem     memStore // schema histories of requests without an offset store
+	nonce   string   // tells the source's replica registrations apart (replicaHost)
 }
 
 // New validates cfg and returns a source. It does not connect: Open does.
@@ -31,7 +35,8 @@ func New(cfg Config) (*Source, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Source{cfg: cfg, anchors: map[string]position{}, warned: map[string]bool{}}, nil
+	return &Source{cfg: cfg, anchors: map[string]position{}, warned: map[string]bool{},
+		nonce: strconv.FormatUint(rand.Uint64(), 36)}, nil
 }
 
 // ServerID is the replica server id the source registers with (Config.ServerID, or
@@ -178,9 +183,15 @@ func (s *Source) check(ctx context.Context, conn *client.Conn, log *slog.Logger)
 		if meta == "" {
 			meta = "not supported"
 		}
-		s.warnOnce(log, "row-metadata", "binlog_row_metadata is not FULL: rows are decoded with the table's current columns, "+
-			"so events written before a schema change decode wrongly or fail; set binlog_row_metadata = FULL (MySQL 8.0.1+, MariaDB 10.5+)",
-			"binlog_row_metadata", meta)
+		s.mu.Lock()
+		done := s.warned["row-metadata"]
+		s.warned["row-metadata"] = true
+		s.mu.Unlock()
+		if !done {
+			log.Info("binlog_row_metadata is not FULL: rows are decoded with the schema history alone; with FULL, events from "+
+				"before the history began or after a skipped DDL statement decode too (MySQL 8.0.1+, MariaDB 10.5+)",
+				"binlog_row_metadata", meta)
+		}
 	}
 	return info, s.checkGrants(ctx, conn, log)
 }
@@ -312,8 +323,12 @@ func (s *Source) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, err
 	if err != nil {
 		return fail(err)
 	}
+	if err := s.checkServerID(ctx, meta); err != nil {
+		return fail(err)
+	}
 	st := newStream(s, req, info, meta)
 	mode := s.cfg.SnapshotMode
+	err = nil
 	fresh := false // take a new snapshot from scratch
 	switch {
 	case stored && start.Snapshot == nil && mode == cdc.SnapshotInitialOnly:
@@ -341,7 +356,13 @@ func (s *Source) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, err
 	}
 	switch {
 	case fresh:
-		file, pos, err := s.beginSnapshot(ctx, meta, info)
+		var file string
+		var pos uint32
+		var base *schemaModel
+		base, err = s.stableModel(ctx, meta, info.flavor, func() (err error) {
+			file, pos, err = s.beginSnapshot(ctx, meta, info)
+			return err
+		})
 		if err != nil {
 			return fail(err)
 		}
@@ -352,8 +373,11 @@ func (s *Source) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, err
 			// position re-delivers what this one streams (see doc.go, Positions).
 			if a, ok := s.anchor(req.Name, position{File: file, Pos: pos}); ok && a.File <= file && s.hasLog(ctx, meta, a.File) {
 				st.file, st.next = a.File, a.Pos
+				err = st.initHistory(ctx, nil, base, false)
+				break
 			}
 		}
+		err = st.initHistory(ctx, base, nil, false)
 	case start.Snapshot != nil:
 		// Resume the snapshot in a new transaction; the stream starts where the first
 		// snapshot's did.
@@ -362,26 +386,106 @@ func (s *Source) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, err
 		}
 		st.snap = start.Snapshot
 		st.file, st.next = start.File, start.Pos
+		err = st.initHistory(ctx, nil, nil, true)
 	case stored:
 		if mode == cdc.SnapshotInitialOnly {
 			st.ended = true // the snapshot is done: nothing more to deliver
+			break
 		}
 		st.file, st.next = start.File, start.Pos
 		st.skipFile, st.skipPos, st.skipN = start.File, start.Pos, start.TxDone
 		st.lastGTID = start.GTID
+		err = st.initHistory(ctx, nil, nil, true)
 	default: // snapshot mode never, no stored position
-		file, pos, err := masterStatus(ctx, meta)
+		var file string
+		var pos uint32
+		var base *schemaModel
+		base, err = s.stableModel(ctx, meta, info.flavor, func() (err error) {
+			file, pos, err = masterStatus(ctx, meta)
+			return err
+		})
 		if err != nil {
 			return fail(err)
 		}
 		st.file, st.next = file, pos
+		st.startHeartbeat = true
 		if a, ok := s.anchor(req.Name, position{File: file, Pos: pos}); ok && s.hasLog(ctx, meta, a.File) {
 			st.file, st.next = a.File, a.Pos
+			err = st.initHistory(ctx, nil, base, false)
+			break
 		}
-		st.startHeartbeat = true
+		err = st.initHistory(ctx, base, nil, false)
+	}
+	if err != nil {
+		return fail(err)
 	}
 	st.start()
 	return st, nil
+}
+
+// stableModel reads the schemas of the captured databases around mark (which takes the
+// binlog position the stream starts from), again until no DDL ran in between, so the
+// model is the one valid at that position.
+func (s *Source) stableModel(ctx context.Context, conn *client.Conn, flavor string, mark func() error) (*schemaModel, error) {
+	for attempt := 0; ; attempt++ {
+		before, err := s.loadModel(ctx, conn, flavor)
+		if err != nil {
+			return nil, err
+		}
+		if err := mark(); err != nil {
+			return nil, err
+		}
+		after, err := s.loadModel(ctx, conn, flavor)
+		if err != nil {
+			return nil, err
+		}
+		if reflect.DeepEqual(before, after) || attempt == 4 {
+			return after, nil
+		}
+		// A DDL ran meanwhile (a snapshot transaction is ended by the next
+		// START TRANSACTION).
+	}
+}
+
+// initHistory gives the stream its schema history, at the stream's start position:
+// with base, a new history starting there; otherwise the stored one, rewound to the
+// start, or, when none is stored, one starting with fallback (or the catalog's
+// current schemas). resumed says the start is a stored position.
+func (st *stream) initHistory(ctx context.Context, base, fallback *schemaModel, resumed bool) error {
+	var store cdc.OffsetStore = &st.src.mem
+	if st.req.Offsets != nil {
+		store = st.req.Offsets
+	}
+	key := st.req.AuxKey(historyKeySuffix)
+	at := binlogPos{st.file, st.next}
+	if base == nil {
+		h, err := loadHistory(ctx, store, key)
+		if err != nil {
+			return err
+		}
+		if h != nil {
+			if !h.rewind(at) {
+				st.req.Log().Warn("the start position is older than the schema history, which begins later: "+
+					"events before the history's start decode with its first schemas", "start", at.String(), "history", h.baseAt.String())
+			}
+			st.hist = h
+			return nil
+		}
+		if base = fallback; base == nil {
+			m, err := st.src.loadModel(ctx, st.meta, st.info.flavor)
+			if err != nil {
+				return err
+			}
+			base = m
+		}
+		if resumed {
+			st.req.Log().Warn("no schema history is stored for this position: starting one with the current schemas, "+
+				"so events before the next DDL decode with them (right unless the tables changed since the position)",
+				"key", key, "start", at.String())
+		}
+	}
+	st.hist = newHistory(store, key, st.info.flavor, at, base)
+	return st.hist.save(ctx)
 }
 
 // anchor returns the start of the first stream opened without a position under the

@@ -52,6 +52,7 @@ type stream struct {
 	tables map[string]*tableState // "db.table"
 	maps   map[uint64]*decoder    // table id of the binlog
 	parser *parser.Parser
+	hist   *history // the schemas by binlog position; cur is at the read position
 
 	// binlog state, owned by run
 	enc         posEncoder
@@ -94,7 +95,10 @@ func (st *stream) start() {
 // server keeps its files by its own expiry settings whatever the consumer committed,
 // so there is nothing to tell it. Commit only checks the position.
 func (st *stream) Commit(_ context.Context, pos cdc.Position) error {
-	_, err := parsePosition(pos)
+	p, err := parsePosition(pos)
+	if err == nil && st.hist != nil {
+		st.hist.commit(binlogPos{p.File, p.Pos})
+	}
 	return err
 }
 
@@ -149,7 +153,9 @@ func (st *stream) flush(ctx context.Context) error {
 		return nil
 	}
 	evs := st.pending
-	st.pending = make([]cdc.Event, 0, min(pendingMax, max(8, 2*len(evs))))
+	// Room for twice the last batch: a rows event of a large transaction holds
+	// hundreds of rows, and one that does not fit is handed over on its own.
+	st.pending = st.req.NewBatch(min(2*pendingMax, max(8, 2*len(evs))))
 	st.txInPending = false
 	return st.send(ctx, evs)
 }
@@ -184,16 +190,20 @@ func (st *stream) stream(ctx context.Context) error {
 	}
 	syncer := replication.NewBinlogSyncer(replication.BinlogSyncerConfig{
 		ServerID: cfg.ServerID, Flavor: st.info.flavor, Host: host, Port: port,
-		User: cfg.User, Password: cfg.Password, TLSConfig: cfg.TLS,
+		User: cfg.User, Password: cfg.Password, TLSConfig: cfg.TLS, Localhost: st.src.replicaHost(),
 		// DATETIME and TIMESTAMP as time.Time; decimals as their exact text (UseDecimal
 		// would go through shopspring/decimal, whose String drops trailing zeros).
 		ParseTime: true, TimestampStringLocation: time.UTC,
-		HeartbeatPeriod: cfg.HeartbeatPeriod, ReadTimeout: 3*cfg.HeartbeatPeriod + time.Second,
+		// No ReadTimeout: go-mysql would set a read deadline for every packet (a
+		// twentieth of the time of a large transaction); the loop below watches for
+		// silence only while it waits.
+		HeartbeatPeriod: cfg.HeartbeatPeriod,
 		// The engine reconnects from the last safe position; go-mysql's own retry
 		// would resume in the middle of a transaction.
-		DisableRetrySync: true,
-		EventCacheCount:  256,
-		Logger:           slog.New(quietLogger{st.req.Log().Handler()}),
+		DisableRetrySync:    true,
+		EventCacheCount:     256,
+		RowsEventDecodeFunc: decodeRowsSigned,
+		Logger:              slog.New(quietLogger{st.req.Log().Handler()}),
 	})
 	defer syncer.Close()
 	st.req.Log().Debug("starting the binlog stream", "file", st.file, "pos", st.next, "server_id", cfg.ServerID)
@@ -217,7 +227,8 @@ func (st *stream) stream(ctx context.Context) error {
 			}
 		}
 	}()
-	st.pending = make([]cdc.Event, 0, 64)
+	st.pending = st.req.NewBatch(64)
+	silentFor := 3*cfg.HeartbeatPeriod + time.Second
 	st.markFile, st.markPos, st.markTime = st.file, st.next, time.Now()
 	if st.startHeartbeat {
 		st.startHeartbeat = false
@@ -238,15 +249,24 @@ func (st *stream) stream(ctx context.Context) error {
 					return err
 				}
 			}
+			silence := time.NewTimer(silentFor)
 			select {
 			case it = <-items:
+				silence.Stop()
+			case <-silence.C:
+				return cdc.Retryable(fmt.Errorf("mysql: no binlog event or heartbeat for %v after %s:%d (heartbeat period %v): "+
+					"the connection is taken for broken", silentFor, st.file, st.next, cfg.HeartbeatPeriod))
 			case <-ctx.Done():
+				silence.Stop()
 				return ctx.Err()
 			}
 		}
 		if it.err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if isSameIDError(it.err) {
+				return st.src.serverIDConflict(fmt.Sprintf("the server disconnected this stream for it: %v", it.err))
 			}
 			return streamError(it.err, st.file, st.next)
 		}
@@ -259,6 +279,26 @@ func (st *stream) stream(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// decodeRowsSigned decodes a rows event as go-mysql does, but without the table map's
+// signedness: go-mysql builds a map of it for every row image (a tenth of the
+// allocations of a large transaction), while binlogDecoder applies the signedness
+// itself. It runs on go-mysql's parsing goroutine, and the table map is shared with
+// the stream's goroutine, whose calls of its methods cache results in it: the rows
+// are decoded with a table map holding only the column types, never by changing or
+// copying the original.
+func decodeRowsSigned(re *replication.RowsEvent, data []byte) error {
+	pos, err := re.DecodeHeader(data)
+	if err != nil {
+		return err
+	}
+	if tm := re.Table; tm != nil && len(tm.SignednessBitmap) > 0 {
+		re.Table = &replication.TableMapEvent{TableID: tm.TableID, ColumnCount: tm.ColumnCount,
+			ColumnType: tm.ColumnType, ColumnMeta: tm.ColumnMeta}
+		defer func() { re.Table = tm }()
+	}
+	return re.DecodeData(pos, data)
 }
 
 // streamError classifies an error of the binlog stream: connection failures are
@@ -336,6 +376,12 @@ func (st *stream) event(ctx context.Context, ev *replication.BinlogEvent) error 
 	case *replication.TableMapEvent:
 		return st.tableMap(ctx, e)
 	case *replication.RowsEvent:
+		if n := len(st.pending); n > 0 && n+len(e.Rows) > cap(st.pending) {
+			// Hand over what is pending rather than grow the slice (copying every event).
+			if err := st.flush(ctx); err != nil {
+				return err
+			}
+		}
 		return st.rows(h, start, e)
 	case *replication.TransactionPayloadEvent: // MySQL 8 binlog_transaction_compression
 		for _, inner := range e.Events {

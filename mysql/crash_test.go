@@ -1,0 +1,733 @@
+package mysql_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/internal/testdb"
+	"github.com/tributary-cdc/cdc/mysql"
+	"github.com/tributary-cdc/cdc/offsets"
+)
+
+// Environment of a crash-test child (the test binary re-executed by TestCrashRestart).
+const (
+	crashEnvDir  = "TRIBUTARY_MYCRASH_CHILD_DIR" // holds offsets.json
+	crashEnvAddr = "TRIBUTARY_MYCRASH_CHILD_ADDR"
+	crashEnvLog  = "TRIBUTARY_MYCRASH_CHILD_LOG"
+
+	crashRows     = 5000 // rows in the table before the first child starts
+	crashMarker   = -1   // id of the row written last: the final child stops after it
+	crashServerID = 4242 // fixed, as in production: a restarted child meets its predecessor's registration
+)
+
+// reconnectLog appends "R <attempt>" to the child's log before every reconnect.
+type reconnectLog struct{ f *os.File }
+
+func (h reconnectLog) OnReconnect(attempt int, _ error, _ time.Duration) {
+	h.f.Write([]byte("R " + strconv.Itoa(attempt) + "\n"))
+}
+
+// crashChild runs an engine over test.items, saving positions (and the schema
+// history) in a file store and appending "<op> <id> <version>" to logPath for every
+// handled row event, with one write(2) each so that a SIGKILL loses nothing written.
+// It returns 0 once it has handled the marker row, 1 when the engine stopped with an
+// error.
+func crashChild(dir, addr, logPath string) int {
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	src, err := mysql.New(mysql.Config{Addr: addr, User: "root", Tables: []string{"test.items"}, ServerID: crashServerID,
+		SnapshotChunkSize: 200, HeartbeatPeriod: 300 * time.Millisecond})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	eng, err := cdc.NewEngine(src, cdc.WithName("crash"),
+		cdc.WithOffsetStore(offsets.NewFile(filepath.Join(dir, "offsets.json"))),
+		cdc.WithCommitInterval(10*time.Millisecond),
+		cdc.WithReconnectBackoff(50*time.Millisecond, 500*time.Millisecond),
+		cdc.WithHooks(reconnectLog{f}),
+		cdc.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	errMarker := errors.New("marker handled")
+	n := 0
+	buf := make([]byte, 0, 32)
+	err = eng.Run(context.Background(), func(_ context.Context, ev cdc.Event) error {
+		var op byte
+		switch ev.Op {
+		case cdc.OpRead:
+			op = 'r'
+		case cdc.OpCreate:
+			op = 'c'
+		case cdc.OpUpdate:
+			op = 'u'
+		case cdc.OpSchema:
+			return nil
+		default:
+			return fmt.Errorf("unexpected %v event", ev.Op)
+		}
+		id, err := ev.After.Int64("id")
+		if err != nil {
+			return err
+		}
+		v, err := ev.After.Int64("version")
+		if err != nil {
+			return err
+		}
+		buf = strconv.AppendInt(append(buf[:0], op, ' '), id, 10)
+		buf = strconv.AppendInt(append(buf, ' '), v, 10)
+		if _, err := f.Write(append(buf, '\n')); err != nil {
+			return err
+		}
+		if id == crashMarker {
+			return errMarker
+		}
+		if n++; n%4 == 0 {
+			// Pace the consumer so that the snapshot and the stream both last seconds.
+			time.Sleep(time.Millisecond)
+		}
+		return nil
+	})
+	if errors.Is(err, errMarker) {
+		return 0
+	}
+	fmt.Fprintln(os.Stderr, "child: engine stopped:", err)
+	return 1
+}
+
+// crashLine is one line of a child log.
+type crashLine struct {
+	op      byte // r c u, or R for a reconnect
+	id, ver int64
+}
+
+func readCrashLog(t *testing.T, path string) []crashLine {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A running child may be writing a line: read only the complete ones.
+	data = data[:bytes.LastIndexByte(data, '\n')+1]
+	var out []crashLine
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 2 && f[0] == "R" {
+			out = append(out, crashLine{op: 'R'})
+			continue
+		}
+		if len(f) != 3 || len(f[0]) != 1 || !strings.Contains("rcu", f[0]) {
+			t.Fatalf("%s: bad line %q", path, sc.Text())
+		}
+		l := crashLine{op: f[0][0]}
+		var err1, err2 error
+		l.id, err1 = strconv.ParseInt(f[1], 10, 64)
+		l.ver, err2 = strconv.ParseInt(f[2], 10, 64)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: bad line %q", path, sc.Text())
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// crashWriter is the application: small committed transactions updating random rows
+// (version = version + 1) and inserting new ones, now and then one updating 1500 rows,
+// reconnecting when the server restarts. It records every (id, version) it knows to
+// be committed; after a failed commit (outcome unknown) it reads the versions again.
+type crashWriter struct {
+	addr      string
+	stop      chan struct{}
+	done      chan struct{}
+	committed map[int64][]int64 // written by run only; read after done
+	bigReq    chan struct{}     // the next transaction updates 3000 rows ...
+	bigAt     chan int64        // ... from this id on, sent once it is committed
+	txs       atomic.Int64
+	bigTxs    atomic.Int64 // of them, updates of 1500 or 3000 rows
+	errs      atomic.Int64
+	mu        sync.Mutex
+	err       error // a failure lasting too long
+}
+
+func (w *crashWriter) fail(err error) {
+	w.mu.Lock()
+	w.err = err
+	w.mu.Unlock()
+}
+
+func (w *crashWriter) failure() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+func (w *crashWriter) run() {
+	defer close(w.done)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	versions := map[int64]int64{}
+	var conn *client.Conn
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
+	lastOK := time.Now()
+	next := int64(0)
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-time.After(5 * time.Millisecond): // slower than the paced consumer
+		}
+		if conn == nil {
+			c, err := client.Connect(w.addr, "root", "", "test")
+			if err == nil {
+				var r *mysqlResult
+				r, err = loadVersions(c)
+				if err == nil {
+					versions, next = r.versions, r.maxID+1
+				}
+			}
+			if err != nil {
+				if c != nil {
+					c.Close()
+				}
+				w.errs.Add(1)
+				if time.Since(lastOK) > 20*time.Second {
+					w.fail(fmt.Errorf("writer: no connection for 20 s: %w", err))
+					return
+				}
+				time.Sleep(50 * time.Millisecond)
+				continue
+			}
+			conn = c
+		}
+		changed := map[int64]int64{} // id -> versions added
+		var inserted []int64
+		stmts := []string{"BEGIN"}
+		var forced bool
+		select {
+		case <-w.bigReq:
+			forced = true
+		default:
+		}
+		bigFrom := int64(0)
+		if forced || rng.IntN(400) == 0 {
+			// A large transaction: mid-transaction positions every 1024 rows.
+			size := int64(1500)
+			if forced {
+				size = 3000
+			}
+			bigFrom = 1 + rng.Int64N(crashRows-size)
+			stmts = append(stmts, fmt.Sprintf("UPDATE items SET version = version + 1 WHERE id BETWEEN %d AND %d", bigFrom, bigFrom+size-1))
+			for id := bigFrom; id < bigFrom+size; id++ {
+				changed[id]++
+			}
+		}
+		for range 1 + rng.IntN(3) {
+			if rng.IntN(4) == 0 {
+				stmts = append(stmts, fmt.Sprintf("INSERT INTO items (id, version) VALUES (%d, 0)", next))
+				inserted = append(inserted, next)
+				next++
+			} else {
+				id := 1 + rng.Int64N(next-1)
+				stmts = append(stmts, fmt.Sprintf("UPDATE items SET version = version + 1 WHERE id = %d", id))
+				changed[id]++
+			}
+		}
+		stmts = append(stmts, "COMMIT")
+		var err error
+		for _, s := range stmts {
+			if _, err = conn.Execute(s); err != nil {
+				break
+			}
+		}
+		if err != nil {
+			// Connection lost (server restart): the outcome is unknown, record nothing.
+			if forced {
+				w.bigReq <- struct{}{} // try again
+			}
+			w.errs.Add(1)
+			conn.Close()
+			conn = nil
+			if time.Since(lastOK) > 20*time.Second {
+				w.fail(fmt.Errorf("writer: failing for 20 s: %w", err))
+				return
+			}
+			continue
+		}
+		lastOK = time.Now()
+		w.txs.Add(1)
+		if len(changed) >= 1500 {
+			w.bigTxs.Add(1)
+		}
+		for _, id := range inserted {
+			versions[id] = 0
+			w.committed[id] = append(w.committed[id], 0)
+		}
+		for id, n := range changed {
+			for range n {
+				versions[id]++
+				w.committed[id] = append(w.committed[id], versions[id])
+			}
+		}
+		if forced {
+			w.bigAt <- bigFrom
+		}
+	}
+}
+
+type mysqlResult struct {
+	versions map[int64]int64
+	maxID    int64
+}
+
+func loadVersions(c *client.Conn) (*mysqlResult, error) {
+	r, err := c.Execute("SELECT id, version FROM test.items")
+	if err != nil {
+		return nil, err
+	}
+	out := &mysqlResult{versions: map[int64]int64{}}
+	for i := range r.RowNumber() {
+		id, _ := r.GetInt(i, 0)
+		v, _ := r.GetInt(i, 1)
+		out.versions[id] = v
+		out.maxID = max(out.maxID, id)
+	}
+	return out, nil
+}
+
+// TestCrashRestart: a consumer in a child process is killed with SIGKILL at random
+// points, during the initial snapshot and while streaming (1500-row transactions
+// among the small ones: a run may resume inside one, from a mid-transaction
+// position), and restarted each time, while the application keeps writing;
+// the MariaDB server is also restarted once under a streaming child, which must
+// reconnect by itself; and columns are added and moved twice meanwhile, on a server
+// with binlog_row_metadata = MINIMAL, so the rows decode only through the schema
+// history each restart reloads from the offsets file. The events logged by all
+// children, applied in order, must rebuild the table; the snapshot must read every
+// initial row, in key order within a run; every committed change must be streamed;
+// and within one run no row goes back to an older version, except that a run
+// resuming a snapshot reads rows as they are now and then streams the changes since
+// the first snapshot's position (see the package documentation): there only the
+// streamed changes of a row must keep increasing.
+func TestCrashRestart(t *testing.T) {
+	m := testdb.NewMariaDB(t, testdb.MariaDBOptions{Args: []string{"--binlog-row-metadata=MINIMAL"}})
+	c := dial(t, m)
+	run(t, c, "CREATE TABLE test.items (id INT PRIMARY KEY, version INT NOT NULL)",
+		fmt.Sprintf("INSERT INTO test.items SELECT seq, 0 FROM test.seq_1_to_%d", crashRows))
+	dir := t.TempDir()
+	store := offsets.NewFile(filepath.Join(dir, "offsets.json"))
+	began := time.Now()
+	deadline := began.Add(80 * time.Second) // about 10 s on an idle machine
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
+
+	w := &crashWriter{addr: m.Addr, stop: make(chan struct{}), done: make(chan struct{}), committed: map[int64][]int64{},
+		bigReq: make(chan struct{}, 1), bigAt: make(chan int64, 1)}
+	writerStarted := false
+	stopWriter := func() {
+		if !writerStarted {
+			return
+		}
+		select {
+		case <-w.stop:
+		default:
+			close(w.stop)
+		}
+		<-w.done
+	}
+	t.Cleanup(stopWriter)
+	// Schema changes that a decoder without the history would get wrong: a column
+	// added first shifts id and version to other places in the row image.
+	ddls := []string{"ALTER TABLE test.items ADD COLUMN note VARCHAR(10) FIRST",
+		"ALTER TABLE test.items ADD COLUMN extra BIGINT NOT NULL DEFAULT 7 AFTER id, MODIFY version INT NOT NULL FIRST"}
+
+	type runInfo struct {
+		kind       string // fresh, resnap, stream
+		log        string
+		stderr     string
+		lines      []crashLine
+		phase      string
+		restartAt  int
+		restartsIn int
+	}
+	var runs []*runInfo
+	kills, snapKills, streamKills, restarts, midTx, bigKills := 0, 0, 0, 0, 0, 0
+	var child *osexec.Cmd
+	var exited chan error
+	t.Cleanup(func() {
+		if child != nil {
+			child.Process.Kill()
+			<-exited
+			child = nil
+		}
+	})
+	lineCount := func(path string) int {
+		data, _ := os.ReadFile(path)
+		return bytes.Count(data, []byte{'\n'})
+	}
+	childErr := func(r *runInfo, err error) {
+		out, _ := os.ReadFile(r.stderr)
+		t.Fatalf("run %d (%s) exited by itself: %v\nstderr:\n%s", len(runs)-1, r.kind, err, out)
+	}
+
+	for k := 0; ; k++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("the test ran out of time after %d runs, %d kills", k, kills)
+		}
+		pos, err := store.Load(context.Background(), "crash")
+		if err != nil {
+			t.Fatalf("run %d: loading the stored position: %v", k, err)
+		}
+		r := &runInfo{log: filepath.Join(dir, fmt.Sprintf("run-%d.log", k)), stderr: filepath.Join(dir, fmt.Sprintf("run-%d.stderr", k)), restartAt: -1}
+		switch {
+		case pos == nil:
+			r.kind = "fresh"
+		case bytes.Contains(pos, []byte(`"snapshot"`)):
+			r.kind = "resnap"
+		default:
+			r.kind = "stream"
+			if bytes.Contains(pos, []byte(`"n":`)) {
+				midTx++
+			}
+		}
+		runs = append(runs, r)
+		final := kills >= 8 && snapKills >= 2 && streamKills >= 4 && restarts == 1 && len(ddls) == 0 && bigKills >= 2
+		if final {
+			stopWriter()
+			if err := w.failure(); err != nil {
+				t.Fatal(err)
+			}
+			run(t, dial(t, m), fmt.Sprintf("INSERT INTO test.items (id, version) VALUES (%d, 0)", crashMarker))
+		}
+
+		errf, err := os.Create(r.stderr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		child = osexec.Command(os.Args[0], "-test.run=^$")
+		child.Env = append(os.Environ(), crashEnvDir+"="+dir, crashEnvAddr+"="+m.Addr, crashEnvLog+"="+r.log)
+		child.Stderr = errf
+		if err := child.Start(); err != nil {
+			t.Fatal(err)
+		}
+		errf.Close()
+		exited = make(chan error, 1)
+		go func(c *osexec.Cmd, ch chan<- error) { ch <- c.Wait() }(child, exited)
+
+		if final {
+			select {
+			case err := <-exited:
+				child = nil
+				if err != nil {
+					childErr(r, err)
+				}
+			case <-time.After(time.Until(deadline)):
+				t.Fatalf("the final run did not reach the marker row in time (%d lines logged)", lineCount(r.log))
+			}
+			r.lines = readCrashLog(t, r.log)
+			t.Logf("%6.2fs run %d (%s): reached the marker after %d lines", time.Since(began).Seconds(), k, r.kind, len(r.lines))
+			break
+		}
+
+		// Let the child make progress before killing it.
+		for lineCount(r.log) == 0 {
+			select {
+			case err := <-exited:
+				child = nil
+				childErr(r, err)
+			case <-time.After(5 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("run %d logged nothing", k)
+			}
+		}
+		if !writerStarted {
+			// Wait for a stored position: from then on every restart streams from the
+			// first snapshot's binlog position, so every commit must be streamed.
+			for {
+				if p, _ := store.Load(context.Background(), "crash"); p != nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the first child stored no position")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			writerStarted = true
+			go w.run()
+		}
+		delay := time.Duration(200+rng.IntN(300)) * time.Millisecond
+		if r.kind != "stream" && snapKills >= 3 {
+			// Enough kills in the snapshot: let this run reach the stream.
+			for streaming := false; !streaming; {
+				for _, l := range readCrashLog(t, r.log) {
+					streaming = streaming || l.op == 'c' || l.op == 'u'
+				}
+				select {
+				case err := <-exited:
+					child = nil
+					childErr(r, err)
+				case <-time.After(10 * time.Millisecond):
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("run %d (%s) never reached the stream", k, r.kind)
+				}
+			}
+			delay = time.Duration(50+rng.IntN(200)) * time.Millisecond
+		}
+		if r.kind == "stream" {
+			delay = time.Duration(100+rng.IntN(400)) * time.Millisecond
+			if len(ddls) > 0 && streamKills >= 1 {
+				run(t, c, ddls[0])
+				ddls = ddls[1:]
+			}
+		}
+		if r.kind == "stream" && restarts == 0 && streamKills >= 2 {
+			time.Sleep(time.Duration(50+rng.IntN(200)) * time.Millisecond)
+			r.restartAt = lineCount(r.log)
+			t0 := time.Now()
+			if err := m.Restart(); err != nil {
+				t.Fatalf("restarting MariaDB: %v", err)
+			}
+			t.Logf("%6.2fs run %d: MariaDB restarted in %v", time.Since(began).Seconds(), k, time.Since(t0).Round(time.Millisecond))
+			c = dial(t, m)
+			restarts++
+			for {
+				lines := readCrashLog(t, r.log)
+				after, recon := 0, 0
+				for _, l := range lines[r.restartAt:] {
+					if l.op == 'R' {
+						recon++
+						after = 0
+					} else if recon > 0 {
+						after++
+					}
+				}
+				if recon > 0 && after >= 50 {
+					r.restartsIn = recon
+					t.Logf("%6.2fs run %d: the child reconnected and goes on", time.Since(began).Seconds(), k)
+					break
+				}
+				select {
+				case err := <-exited:
+					child = nil
+					childErr(r, err)
+				case <-time.After(20 * time.Millisecond):
+				}
+				if time.Now().After(deadline) {
+					child.Process.Signal(syscall.SIGQUIT)
+					<-exited
+					child = nil
+					out, _ := os.ReadFile(r.stderr)
+					t.Fatalf("run %d did not resume after the server restart (%d reconnects, %d events since; writer %d txs, %d errors)\nstderr:\n%s",
+						k, recon, after, w.txs.Load(), w.errs.Load(), out)
+				}
+			}
+		}
+		if r.kind == "stream" && restarts == 1 && bigKills < 2 {
+			// Kill the child in the middle of a 3000-row transaction, once it stored its
+			// first mid-transaction position (row 1024).
+			base := len(readCrashLog(t, r.log))
+			w.bigReq <- struct{}{}
+			var from int64
+			select {
+			case from = <-w.bigAt:
+			case <-time.After(time.Until(deadline)):
+				t.Fatal("the writer did not commit the large transaction")
+			}
+			for done := false; !done; {
+				// The transaction's rows arrive together, in id order: count the
+				// longest run of ids from, from+1, ...
+				n, run := 0, 0
+				for _, l := range readCrashLog(t, r.log)[base:] {
+					switch {
+					case l.op == 'R':
+					case l.op == 'u' && l.id == from+int64(run):
+						run++
+					case l.op == 'u' && l.id == from:
+						run = 1
+					default:
+						run = 0
+					}
+					n = max(n, run)
+				}
+				select {
+				case err := <-exited:
+					child = nil
+					childErr(r, err)
+				case <-time.After(5 * time.Millisecond):
+				}
+				// Right after the engine stored the mid-transaction position, so that
+				// few rows past it were handled: the next run must deliver them.
+				if n >= 1024 {
+					p, _ := store.Load(context.Background(), "crash")
+					done = bytes.Contains(p, []byte(`"n":1024`)) || n >= 2000
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("run %d handled %d rows of the large transaction", k, n)
+				}
+			}
+			bigKills++
+		} else {
+			select {
+			case err := <-exited:
+				child = nil
+				childErr(r, err)
+			case <-time.After(delay):
+			}
+		}
+		if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+			err := <-exited
+			child = nil
+			childErr(r, err)
+		}
+		<-exited
+		child = nil
+		kills++
+		r.lines = readCrashLog(t, r.log)
+		r.phase = "snapshot"
+		for i := len(r.lines) - 1; i >= 0; i-- {
+			if op := r.lines[i].op; op != 'R' {
+				if op != 'r' {
+					r.phase = "stream"
+				}
+				break
+			}
+		}
+		if r.phase == "snapshot" {
+			snapKills++
+		} else {
+			streamKills++
+		}
+		t.Logf("%6.2fs run %d (%s): killed in the %s after %d lines", time.Since(began).Seconds(), k, r.kind, r.phase, len(r.lines))
+		if err := w.failure(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	elapsedRuns := time.Since(began)
+
+	state := map[int64]int64{}
+	delivered := map[[2]int64]string{} // (id, version) -> ops seen
+	snapRead := map[int64]bool{}
+	events, dups := 0, 0
+	for k, r := range runs {
+		last := map[int64]int64{}
+		lastCU := map[int64]int64{}
+		lastRead := int64(-1 << 62)
+		for i, l := range r.lines {
+			if l.op == 'R' {
+				continue
+			}
+			events++
+			key := [2]int64{l.id, l.ver}
+			if strings.Contains(delivered[key], string(l.op)) {
+				dups++
+			}
+			delivered[key] += string(l.op)
+			state[l.id] = l.ver
+			if l.op == 'r' {
+				snapRead[l.id] = true
+				if l.id <= lastRead {
+					t.Fatalf("run %d (%s), line %d: snapshot read id %d after id %d: not in key order", k, r.kind, i+1, l.id, lastRead)
+				}
+				lastRead = l.id
+			} else {
+				if old, ok := lastCU[l.id]; ok && l.ver <= old {
+					t.Fatalf("run %d (%s), line %d: id %d streamed version %d after %d", k, r.kind, i+1, l.id, l.ver, old)
+				}
+				lastCU[l.id] = l.ver
+			}
+			if r.kind != "resnap" {
+				if old, ok := last[l.id]; ok && l.ver <= old {
+					t.Fatalf("run %d (%s), line %d: id %d went from version %d to %d (%c)", k, r.kind, i+1, l.id, old, l.ver, l.op)
+				}
+				last[l.id] = l.ver
+			}
+		}
+	}
+	res, err := loadVersions(dial(t, m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := res.versions
+	for id, v := range want {
+		got, ok := state[id]
+		if !ok {
+			t.Fatalf("id %d (version %d) is missing from the rebuilt state", id, v)
+		}
+		if got != v {
+			t.Fatalf("id %d: rebuilt version %d, table has %d", id, got, v)
+		}
+	}
+	if len(state) != len(want) {
+		t.Fatalf("rebuilt %d rows, table has %d", len(state), len(want))
+	}
+	for id := int64(1); id <= crashRows; id++ {
+		if !snapRead[id] {
+			t.Fatalf("id %d was never read by the snapshot", id)
+		}
+	}
+	changes, onlyRead, example := 0, 0, ""
+	for id, vs := range w.committed {
+		for _, v := range vs {
+			changes++
+			ops := delivered[[2]int64{id, v}]
+			if ops == "" {
+				t.Fatalf("committed change id %d version %d was never delivered", id, v)
+			}
+			if !strings.ContainsAny(ops, "cu") {
+				onlyRead++
+				example = fmt.Sprintf("id %d version %d", id, v)
+			}
+		}
+	}
+	if onlyRead > 0 {
+		t.Fatalf("%d committed changes (e.g. %s) were only delivered by snapshot reads, never streamed", onlyRead, example)
+	}
+	kinds := map[string]int{}
+	var restartRun *runInfo
+	for _, r := range runs {
+		kinds[r.kind]++
+		if r.restartAt >= 0 {
+			restartRun = r
+		}
+	}
+	if midTx == 0 {
+		t.Fatal("no run resumed from a position inside a transaction")
+	}
+	if restartRun == nil || w.txs.Load() == 0 || changes == 0 {
+		t.Fatalf("no server restart under a streaming child, or the writer committed nothing (%d txs)", w.txs.Load())
+	}
+	t.Logf("%d runs (%v, %d resumed inside a transaction) in %v: %d kills (%d in the snapshot, %d streaming), "+
+		"1 server restart (child reconnected after %d attempt(s)), 2 DDLs",
+		len(runs), kinds, midTx, elapsedRuns.Round(time.Millisecond), kills, snapKills, streamKills, restartRun.restartsIn)
+	t.Logf("writer: %d transactions (%d of 1500 rows), %d committed changes, %d errors; %d events logged, %d duplicate deliveries; %d rows match",
+		w.txs.Load(), w.bigTxs.Load(), changes, w.errs.Load(), events, dups, len(want))
+}
