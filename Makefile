@@ -25,7 +25,7 @@ demo: deps
 
 bench:
 	$(GO) test -run='^$$' -bench='Engine|Const|Fake' -benchmem -count=5 ./bench/
-	$(GO) test -run='^$$' -bench=Postgres -benchtime=1x -count=3 ./bench/
+	$(GO) test -run='^$$' -bench='Postgres|MySQL' -benchtime=1x -count=3 ./bench/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
