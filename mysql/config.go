@@ -49,6 +49,10 @@ type Config struct {
 	// SnapshotChunkSize is how many rows one snapshot query reads, in primary-key order,
 	// between resume points (default 1024).
 	SnapshotChunkSize int
+	// SnapshotLocking is how the snapshot finds the binlog position it is consistent
+	// with (see the package documentation, "Snapshot locking"): LockAuto (default),
+	// LockGlobal, LockTables or LockNone.
+	SnapshotLocking SnapshotLocking
 
 	// SkipUnparseableDDL logs and skips a DDL statement about a captured database that
 	// the TiDB parser cannot read, instead of failing the stream with an error naming
@@ -89,6 +93,11 @@ func (c *Config) validate() error {
 		errs = append(errs, "SnapshotMode "+strings.TrimPrefix(err.Error(), cdc.ErrInvalidConfig.Error()+": "))
 	}
 	c.SnapshotMode = mode
+	switch c.SnapshotLocking {
+	case LockAuto, LockGlobal, LockTables, LockNone:
+	default:
+		errs = append(errs, fmt.Sprintf("SnapshotLocking %q is unknown: use \"\" (auto), global, tables or none", c.SnapshotLocking))
+	}
 	for _, list := range [][]string{c.Databases, c.ExcludeDatabases, c.Tables, c.ExcludeTables, c.ExcludeColumns} {
 		for _, p := range list {
 			if _, err := path.Match(p, ""); err != nil {
@@ -178,3 +187,24 @@ func (c *Config) captures(db, name string) bool {
 func (c *Config) excluded(db, table, column string) bool {
 	return matchAny(c.ExcludeColumns, db+"."+table+"."+column)
 }
+
+// SnapshotLocking says how a snapshot is made consistent with the binlog position the
+// stream starts from.
+type SnapshotLocking string
+
+const (
+	// LockAuto takes no lock on MariaDB (the transaction reports its own binlog
+	// position) and a brief global read lock on MySQL.
+	LockAuto SnapshotLocking = ""
+	// LockGlobal holds FLUSH TABLES WITH READ LOCK while the snapshot transaction
+	// starts and the position is read, then releases it (needs RELOAD).
+	LockGlobal SnapshotLocking = "global"
+	// LockTables holds LOCK TABLES ... READ on the captured tables for the whole
+	// snapshot, for servers where a global lock is not allowed (needs LOCK TABLES):
+	// writes to those tables wait until the snapshot ends.
+	LockTables SnapshotLocking = "tables"
+	// LockNone takes no lock. On MariaDB it is LockAuto. On MySQL the position is read
+	// just before the snapshot transaction starts, so changes committed in between
+	// are in the snapshot and streamed again after it (at least once, converging).
+	LockNone SnapshotLocking = "none"
+)

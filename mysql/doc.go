@@ -68,6 +68,24 @@
 // and is resumable only at its end. Snapshot mode never streams from the server's
 // current position; initial_only ends the stream with io.EOF after the snapshot.
 //
+// # Snapshot locking
+//
+// Config.SnapshotLocking chooses how the snapshot meets its binlog position:
+//
+//	LockAuto (default)  MariaDB: no lock (above); MySQL: LockGlobal
+//	LockGlobal          FLUSH TABLES WITH READ LOCK while the transaction starts and
+//	                    the position is read (needs RELOAD); on MariaDB too
+//	LockTables          LOCK TABLES ... READ on the captured tables for the whole
+//	                    snapshot, read without a transaction (needs LOCK TABLES; for
+//	                    servers that forbid a global lock): writes to those tables
+//	                    wait until the snapshot ends
+//	LockNone            MariaDB: as LockAuto. MySQL: the position is read, then the
+//	                    transaction starts, unlocked: changes committed in between are
+//	                    in the snapshot and streamed again (at least once, converging)
+//
+// All four are tested on MariaDB (the snapshot/stream hand-over under a writer, and
+// whether a write waits during the snapshot); LockGlobal there takes MySQL's path.
+//
 // # Positions
 //
 //	{"v":1,"file":"mysql-bin.000003","pos":1234,"gtid":"0-1-42"}  after a transaction
@@ -204,7 +222,7 @@
 //
 //   - Resuming by GTID: positions record the GTID, streams resume by file and position
 //     (a failover to another server needs a new snapshot).
-//   - Snapshot locking modes (table locks, no lock on MySQL), parallel snapshot readers.
+//   - Parallel snapshot readers.
 //   - MySQL 8 servers are untested: only MariaDB is installed where this was built,
 //     and the tests use MariaDB's sequence tables (seq_1_to_N) and start MariaDB
 //     servers with particular settings, so they do not run against a MySQL 8 given

@@ -17,13 +17,23 @@ import (
 // snapshot runs. The state rebuilt from the events must equal the table, no row may go
 // back to an older version (no change applied out of order or twice), snapshot rows
 // come in key order with the first and last markers on the first and last row.
+// It runs with every snapshot locking mode: on MariaDB, LockGlobal takes the path
+// MySQL takes by default (global read lock, SHOW MASTER STATUS), and LockTables keeps
+// the writer waiting until the snapshot ends.
 func TestSnapshotStreamHandover(t *testing.T) {
+	for _, locking := range []mysql.SnapshotLocking{mysql.LockAuto, mysql.LockGlobal, mysql.LockTables, mysql.LockNone} {
+		t.Run("locking="+string(locking), func(t *testing.T) { testHandover(t, locking) })
+	}
+}
+
+func testHandover(t *testing.T, locking mysql.SnapshotLocking) {
 	db := newDB(t, shared, "handover")
 	c := dial(t, shared)
 	run(t, c, "CREATE TABLE "+db+".items (id INT PRIMARY KEY, version INT NOT NULL)",
 		"INSERT INTO "+db+".items SELECT seq, 0 FROM test.seq_1_to_20000",
 		"CREATE TABLE "+db+".marker (id INT PRIMARY KEY)")
-	src := newSource(t, shared, mysql.Config{Tables: []string{db + ".items", db + ".marker"}, SnapshotChunkSize: 500})
+	src := newSource(t, shared, mysql.Config{Tables: []string{db + ".items", db + ".marker"}, SnapshotChunkSize: 500,
+		SnapshotLocking: locking})
 	eng, err := cdc.NewEngine(src, cdc.WithCommitInterval(20*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)

@@ -35,9 +35,10 @@ func TestSourceConformance(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	_, err := mysql.New(mysql.Config{Tables: []string{"orders"}, ExcludeColumns: []string{"a.b"}, SnapshotMode: "sometimes",
-		Databases: []string{"shop.x"}, SnapshotChunkSize: -1, HeartbeatPeriod: -time.Second, ExcludeTables: []string{"a.[b"}})
+		Databases: []string{"shop.x"}, SnapshotChunkSize: -1, HeartbeatPeriod: -time.Second, ExcludeTables: []string{"a.[b"},
+		SnapshotLocking: "row"})
 	for _, want := range []string{"Addr", "User", `"db.table"`, "snapshot mode", "db.table.column", "Databases entry", "SnapshotChunkSize",
-		"HeartbeatPeriod", "malformed"} {
+		"HeartbeatPeriod", "malformed", `SnapshotLocking "row"`} {
 		if !errors.Is(err, cdc.ErrInvalidConfig) || !strings.Contains(err.Error(), want) {
 			t.Fatalf("New = %v; want ErrInvalidConfig mentioning %s", err, want)
 		}

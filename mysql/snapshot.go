@@ -16,13 +16,15 @@ import (
 	"github.com/tributary-cdc/cdc"
 )
 
-// beginSnapshot starts the snapshot transaction on conn and returns the binlog
-// position it is consistent with.
+// beginSnapshot starts the snapshot on conn and returns the binlog position it is
+// consistent with, according to Config.SnapshotLocking.
 //
 // MariaDB reports that position for the transaction itself (binlog_snapshot_file and
 // binlog_snapshot_position after START TRANSACTION WITH CONSISTENT SNAPSHOT): no lock
-// is taken. MySQL has no such status: a global read lock (FLUSH TABLES WITH READ
+// is needed. MySQL has no such status: a global read lock (FLUSH TABLES WITH READ
 // LOCK) is held while the transaction starts and the position is read, then released.
+// With table locks the captured tables stay locked, and the snapshot reads them
+// without a transaction, until endSnapshot.
 func (s *Source) beginSnapshot(ctx context.Context, conn *client.Conn, info serverInfo) (string, uint32, error) {
 	if _, err := query(ctx, conn, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
 		return "", 0, fmt.Errorf("mysql: snapshot: %w", err)
@@ -31,43 +33,41 @@ func (s *Source) beginSnapshot(ctx context.Context, conn *client.Conn, info serv
 	if _, err := query(ctx, conn, "SET SESSION net_write_timeout = 3600"); err != nil {
 		return "", 0, fmt.Errorf("mysql: snapshot: %w", err)
 	}
-	if info.flavor == gmysql.MariaDBFlavor {
+	begin := func() error {
 		if _, err := query(ctx, conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT"); err != nil {
-			return "", 0, fmt.Errorf("mysql: starting the snapshot transaction: %w", err)
+			return fmt.Errorf("mysql: starting the snapshot transaction: %w", err)
 		}
-		r, err := query(ctx, conn, "SHOW STATUS LIKE 'binlog_snapshot_%'")
+		return nil
+	}
+	mariadb := info.flavor == gmysql.MariaDBFlavor
+	switch locking := s.cfg.SnapshotLocking; {
+	case locking == LockTables:
+		return s.lockTables(ctx, conn)
+	case mariadb && (locking == LockAuto || locking == LockNone):
+		if err := begin(); err != nil {
+			return "", 0, err
+		}
+		return snapshotPosition(ctx, conn)
+	case locking == LockNone:
+		// Position first: what commits before the transaction starts is streamed
+		// again, never lost.
+		file, pos, err := masterStatus(ctx, conn)
 		if err != nil {
-			return "", 0, fmt.Errorf("mysql: reading the snapshot's binlog position: %w", err)
+			return "", 0, err
 		}
-		var file, pos string
-		for i := range r.RowNumber() {
-			k, _ := cell(r, i, 0)
-			v, _ := cell(r, i, 1)
-			switch strings.ToLower(k) {
-			case "binlog_snapshot_file":
-				file = v
-			case "binlog_snapshot_position":
-				pos = v
-			}
-		}
-		p, err := strconv.ParseUint(pos, 10, 32)
-		if file == "" || err != nil {
-			return "", 0, fmt.Errorf("mysql: the server reports no snapshot binlog position (binlog_snapshot_file %q, binlog_snapshot_position %q)", file, pos)
-		}
-		return file, uint32(p), nil
+		return file, pos, begin()
 	}
 	if _, err := query(ctx, conn, "FLUSH TABLES WITH READ LOCK"); err != nil {
-		var me *gmysql.MyError
-		if errors.As(err, &me) && (me.Code == gmysql.ER_SPECIFIC_ACCESS_DENIED_ERROR || me.Code == gmysql.ER_ACCESS_DENIED_ERROR) {
+		if denied(err) {
 			return "", 0, fmt.Errorf("%w: mysql: the snapshot needs FLUSH TABLES WITH READ LOCK, which needs the RELOAD privilege: "+
-				"run GRANT RELOAD ON *.* TO the user (%v)", cdc.ErrInvalidConfig, err)
+				"run GRANT RELOAD ON *.* TO the user, or set SnapshotLocking to tables or none (%v)", cdc.ErrInvalidConfig, err)
 		}
 		return "", 0, fmt.Errorf("mysql: taking the snapshot's global read lock: %w", err)
 	}
 	unlock := func() { query(context.Background(), conn, "UNLOCK TABLES") }
-	if _, err := query(ctx, conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT"); err != nil {
+	if err := begin(); err != nil {
 		unlock()
-		return "", 0, fmt.Errorf("mysql: starting the snapshot transaction: %w", err)
+		return "", 0, err
 	}
 	file, pos, err := masterStatus(ctx, conn)
 	unlock()
@@ -75,6 +75,81 @@ func (s *Source) beginSnapshot(ctx context.Context, conn *client.Conn, info serv
 		return "", 0, err
 	}
 	return file, pos, nil
+}
+
+// lockTables locks the captured tables for reading (all in one statement, as LOCK
+// TABLES requires) and reads the binlog position.
+func (s *Source) lockTables(ctx context.Context, conn *client.Conn) (string, uint32, error) {
+	r, err := query(ctx, conn, "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'")
+	if err != nil {
+		return "", 0, fmt.Errorf("mysql: listing the tables to lock: %w", err)
+	}
+	var locks []string
+	for i := range r.RowNumber() {
+		db, _ := cell(r, i, 0)
+		name, _ := cell(r, i, 1)
+		if s.cfg.captures(db, name) {
+			locks = append(locks, quoteIdent(db)+"."+quoteIdent(name)+" READ")
+		}
+	}
+	if len(locks) > 0 {
+		if _, err := query(ctx, conn, "LOCK TABLES "+strings.Join(locks, ", ")); err != nil {
+			if denied(err) {
+				return "", 0, fmt.Errorf("%w: mysql: SnapshotLocking tables needs the LOCK TABLES privilege on the captured databases: "+
+					"run GRANT LOCK TABLES ON <db>.* TO the user (%v)", cdc.ErrInvalidConfig, err)
+			}
+			return "", 0, fmt.Errorf("mysql: locking the captured tables for the snapshot: %w", err)
+		}
+	}
+	file, pos, err := masterStatus(ctx, conn)
+	if err != nil {
+		query(context.Background(), conn, "UNLOCK TABLES")
+		return "", 0, err
+	}
+	return file, pos, nil
+}
+
+// endSnapshot ends the snapshot transaction, or releases the table locks.
+func endSnapshot(ctx context.Context, conn *client.Conn) error {
+	if _, err := query(ctx, conn, "COMMIT"); err != nil {
+		return fmt.Errorf("mysql: ending the snapshot transaction: %w", err)
+	}
+	if _, err := query(ctx, conn, "UNLOCK TABLES"); err != nil {
+		return fmt.Errorf("mysql: releasing the snapshot's table locks: %w", err)
+	}
+	return nil
+}
+
+// snapshotPosition reads MariaDB's binlog position of the open snapshot transaction.
+func snapshotPosition(ctx context.Context, conn *client.Conn) (string, uint32, error) {
+	r, err := query(ctx, conn, "SHOW STATUS LIKE 'binlog_snapshot_%'")
+	if err != nil {
+		return "", 0, fmt.Errorf("mysql: reading the snapshot's binlog position: %w", err)
+	}
+	var file, pos string
+	for i := range r.RowNumber() {
+		k, _ := cell(r, i, 0)
+		v, _ := cell(r, i, 1)
+		switch strings.ToLower(k) {
+		case "binlog_snapshot_file":
+			file = v
+		case "binlog_snapshot_position":
+			pos = v
+		}
+	}
+	p, err := strconv.ParseUint(pos, 10, 32)
+	if file == "" || err != nil {
+		return "", 0, fmt.Errorf("mysql: the server reports no snapshot binlog position (binlog_snapshot_file %q, binlog_snapshot_position %q)", file, pos)
+	}
+	return file, uint32(p), nil
+}
+
+// denied reports an access-denied error.
+func denied(err error) bool {
+	var me *gmysql.MyError
+	return errors.As(err, &me) && (me.Code == gmysql.ER_SPECIFIC_ACCESS_DENIED_ERROR ||
+		me.Code == gmysql.ER_ACCESS_DENIED_ERROR || me.Code == gmysql.ER_DBACCESS_DENIED_ERROR ||
+		me.Code == gmysql.ER_TABLEACCESS_DENIED_ERROR)
 }
 
 // snapshot reads the captured tables inside the transaction beginBinlog started, in
@@ -111,8 +186,8 @@ func (st *stream) snapshot(ctx context.Context) error {
 	if err := out.Finish(st.sender(ctx)); err != nil {
 		return err
 	}
-	if _, err := query(ctx, st.meta, "COMMIT"); err != nil {
-		return fmt.Errorf("mysql: ending the snapshot transaction: %w", err)
+	if err := endSnapshot(ctx, st.meta); err != nil {
+		return err
 	}
 	// The snapshot is complete: from here on the position is the stream's.
 	st.markFile, st.markPos = st.file, st.next

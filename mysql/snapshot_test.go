@@ -3,11 +3,13 @@ package mysql_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"testing"
 	"time"
 
+	gmysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/tributary-cdc/cdc"
 	"github.com/tributary-cdc/cdc/mysql"
 )
@@ -157,5 +159,50 @@ func TestHeartbeats(t *testing.T) {
 				return
 			}
 		}
+	}
+}
+
+// TestSnapshotLocking: with LockTables a write to a captured table waits until the
+// snapshot ends; with the other modes it goes through while the snapshot runs. The
+// probe write runs from the handler at the first snapshot row, with the engine's
+// read-ahead too small for the reader to finish meanwhile.
+func TestSnapshotLocking(t *testing.T) {
+	for _, c := range []struct {
+		locking mysql.SnapshotLocking
+		blocked bool
+	}{{mysql.LockAuto, false}, {mysql.LockGlobal, false}, {mysql.LockNone, false}, {mysql.LockTables, true}} {
+		t.Run("locking="+string(c.locking), func(t *testing.T) {
+			db := newDB(t, shared, "locking")
+			c0 := dial(t, shared)
+			run(t, c0, "CREATE TABLE "+db+".items (id INT PRIMARY KEY)",
+				"INSERT INTO "+db+".items SELECT seq FROM test.seq_1_to_5000")
+			probe := dial(t, shared)
+			run(t, probe, "SET SESSION lock_wait_timeout = 1", "SET SESSION innodb_lock_wait_timeout = 1")
+			src := newSource(t, shared, mysql.Config{Tables: []string{db + ".items"}, SnapshotChunkSize: 100,
+				SnapshotLocking: c.locking, SnapshotMode: cdc.SnapshotInitialOnly})
+			eng, err := cdc.NewEngine(src, cdc.WithQueueLimits(200, 64<<20))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			var probeErr error
+			probed := false
+			err = eng.Run(ctx, func(_ context.Context, ev cdc.Event) error {
+				if !probed {
+					probed = true
+					_, probeErr = probe.Execute("INSERT INTO " + db + ".items VALUES (100000)")
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("Run = %v", err)
+			}
+			var me *gmysql.MyError
+			waited := errors.As(probeErr, &me) && me.Code == gmysql.ER_LOCK_WAIT_TIMEOUT
+			if waited != c.blocked || (!c.blocked && probeErr != nil) {
+				t.Fatalf("a write during the snapshot: %v (want blocked=%v)", probeErr, c.blocked)
+			}
+		})
 	}
 }
