@@ -49,6 +49,11 @@ type Config struct {
 	// SnapshotChunkSize is how many rows one snapshot query reads, in primary-key order,
 	// between resume points (default 1024).
 	SnapshotChunkSize int
+	// SnapshotParallelism is how many connections read the snapshot (default 1): each
+	// takes the next table, and tables are still delivered in name order. Above 1 the
+	// readers' transactions start under a brief global read lock, also on MariaDB,
+	// unless SnapshotLocking is LockTables or LockNone.
+	SnapshotParallelism int
 	// SnapshotLocking is how the snapshot finds the binlog position it is consistent
 	// with (see the package documentation, "Snapshot locking"): LockAuto (default),
 	// LockGlobal, LockTables or LockNone.
@@ -93,6 +98,12 @@ func (c *Config) validate() error {
 		errs = append(errs, "SnapshotMode "+strings.TrimPrefix(err.Error(), cdc.ErrInvalidConfig.Error()+": "))
 	}
 	c.SnapshotMode = mode
+	if c.SnapshotParallelism == 0 {
+		c.SnapshotParallelism = 1
+	}
+	if c.SnapshotParallelism < 0 {
+		errs = append(errs, "SnapshotParallelism is negative: leave it 0 for one reader")
+	}
 	switch c.SnapshotLocking {
 	case LockAuto, LockGlobal, LockTables, LockNone:
 	default:

@@ -86,6 +86,13 @@
 // All four are tested on MariaDB (the snapshot/stream hand-over under a writer, and
 // whether a write waits during the snapshot); LockGlobal there takes MySQL's path.
 //
+// Config.SnapshotParallelism adds reader connections: each takes the next table, a
+// few chunks ahead of delivery, and tables are still delivered in name order, so
+// positions keep their meaning. The readers' transactions must start at one binlog
+// position, so above one reader LockAuto takes the brief global read lock on MariaDB
+// too; LockTables readers need no transaction; LockNone starts them unlocked after
+// reading the position (at least once, as above). One table is read by one reader.
+//
 // # Positions
 //
 //	{"v":1,"file":"mysql-bin.000003","pos":1234,"gtid":"0-1-42"}  after a transaction
@@ -222,7 +229,7 @@
 //
 //   - Resuming by GTID: positions record the GTID, streams resume by file and position
 //     (a failover to another server needs a new snapshot).
-//   - Parallel snapshot readers.
+//   - Parallel reads of key ranges of one table (readers split by table only).
 //   - MySQL 8 servers are untested: only MariaDB is installed where this was built,
 //     and the tests use MariaDB's sequence tables (seq_1_to_N) and start MariaDB
 //     servers with particular settings, so they do not run against a MySQL 8 given

@@ -10,71 +10,104 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/go-mysql-org/go-mysql/client"
 	gmysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/tributary-cdc/cdc"
 )
 
-// beginSnapshot starts the snapshot on conn and returns the binlog position it is
-// consistent with, according to Config.SnapshotLocking.
+// beginSnapshot starts the snapshot on conn, and on SnapshotParallelism-1 more reader
+// connections it returns, and returns the binlog position they are consistent with,
+// according to Config.SnapshotLocking.
 //
 // MariaDB reports that position for the transaction itself (binlog_snapshot_file and
 // binlog_snapshot_position after START TRANSACTION WITH CONSISTENT SNAPSHOT): no lock
 // is needed. MySQL has no such status: a global read lock (FLUSH TABLES WITH READ
 // LOCK) is held while the transaction starts and the position is read, then released.
 // With table locks the captured tables stay locked, and the snapshot reads them
-// without a transaction, until endSnapshot.
-func (s *Source) beginSnapshot(ctx context.Context, conn *client.Conn, info serverInfo) (string, uint32, error) {
-	if _, err := query(ctx, conn, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
-		return "", 0, fmt.Errorf("mysql: snapshot: %w", err)
+// without a transaction, until endSnapshot. Several readers need one position: they
+// start their transactions under the global lock (also on MariaDB), or after the
+// position is read with LockNone.
+func (s *Source) beginSnapshot(ctx context.Context, conn *client.Conn, info serverInfo) (file string, pos uint32, readers []*client.Conn, err error) {
+	// Extra readers connect first: the global lock, when taken, is held for as short
+	// a time as possible.
+	for range s.cfg.SnapshotParallelism - 1 {
+		c, err := s.connect(ctx)
+		if err != nil {
+			closeAll(readers)
+			return "", 0, nil, err
+		}
+		readers = append(readers, c)
 	}
-	// A slow consumer must not make the server drop a streamed snapshot read.
-	if _, err := query(ctx, conn, "SET SESSION net_write_timeout = 3600"); err != nil {
-		return "", 0, fmt.Errorf("mysql: snapshot: %w", err)
+	defer func() {
+		if err != nil {
+			closeAll(readers)
+			readers = nil
+		}
+	}()
+	all := append([]*client.Conn{conn}, readers...)
+	for _, c := range all {
+		if _, err := query(ctx, c, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
+			return "", 0, nil, fmt.Errorf("mysql: snapshot: %w", err)
+		}
+		// A slow consumer must not make the server drop a streamed snapshot read.
+		if _, err := query(ctx, c, "SET SESSION net_write_timeout = 3600"); err != nil {
+			return "", 0, nil, fmt.Errorf("mysql: snapshot: %w", err)
+		}
 	}
 	begin := func() error {
-		if _, err := query(ctx, conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT"); err != nil {
-			return fmt.Errorf("mysql: starting the snapshot transaction: %w", err)
+		for _, c := range all {
+			if _, err := query(ctx, c, "START TRANSACTION WITH CONSISTENT SNAPSHOT"); err != nil {
+				return fmt.Errorf("mysql: starting the snapshot transaction: %w", err)
+			}
 		}
 		return nil
 	}
 	mariadb := info.flavor == gmysql.MariaDBFlavor
 	switch locking := s.cfg.SnapshotLocking; {
 	case locking == LockTables:
-		return s.lockTables(ctx, conn)
-	case mariadb && (locking == LockAuto || locking == LockNone):
+		// Readers need no transaction: the locked tables do not change.
+		file, pos, err = s.lockTables(ctx, conn)
+		return file, pos, readers, err
+	case mariadb && (locking == LockAuto || locking == LockNone) && len(readers) == 0:
 		if err := begin(); err != nil {
-			return "", 0, err
+			return "", 0, nil, err
 		}
-		return snapshotPosition(ctx, conn)
+		file, pos, err = snapshotPosition(ctx, conn)
+		return file, pos, readers, err
 	case locking == LockNone:
-		// Position first: what commits before the transaction starts is streamed
+		// Position first: what commits before the transactions start is streamed
 		// again, never lost.
-		file, pos, err := masterStatus(ctx, conn)
-		if err != nil {
-			return "", 0, err
+		if file, pos, err = masterStatus(ctx, conn); err != nil {
+			return "", 0, nil, err
 		}
-		return file, pos, begin()
+		return file, pos, readers, begin()
 	}
+	// A global read lock: MySQL's default, and what makes several readers'
+	// transactions start at one position.
 	if _, err := query(ctx, conn, "FLUSH TABLES WITH READ LOCK"); err != nil {
 		if denied(err) {
-			return "", 0, fmt.Errorf("%w: mysql: the snapshot needs FLUSH TABLES WITH READ LOCK, which needs the RELOAD privilege: "+
+			return "", 0, nil, fmt.Errorf("%w: mysql: the snapshot needs FLUSH TABLES WITH READ LOCK, which needs the RELOAD privilege: "+
 				"run GRANT RELOAD ON *.* TO the user, or set SnapshotLocking to tables or none (%v)", cdc.ErrInvalidConfig, err)
 		}
-		return "", 0, fmt.Errorf("mysql: taking the snapshot's global read lock: %w", err)
+		return "", 0, nil, fmt.Errorf("mysql: taking the snapshot's global read lock: %w", err)
 	}
 	unlock := func() { query(context.Background(), conn, "UNLOCK TABLES") }
 	if err := begin(); err != nil {
 		unlock()
-		return "", 0, err
+		return "", 0, nil, err
 	}
-	file, pos, err := masterStatus(ctx, conn)
+	file, pos, err = masterStatus(ctx, conn)
 	unlock()
-	if err != nil {
-		return "", 0, err
+	return file, pos, readers, err
+}
+
+func closeAll(conns []*client.Conn) {
+	for _, c := range conns {
+		c.Close()
 	}
-	return file, pos, nil
 }
 
 // lockTables locks the captured tables for reading (all in one statement, as LOCK
@@ -162,6 +195,7 @@ func (st *stream) snapshot(ctx context.Context) error {
 		return fmt.Errorf("mysql: listing the tables to snapshot: %w", err)
 	}
 	progress := *st.snap
+	var jobs []*snapJob
 	out := &feed.Marker{}
 	if len(progress.Done) > 0 || progress.Table != "" {
 		out.Resumed()
@@ -179,9 +213,27 @@ func (st *stream) snapshot(ctx context.Context) error {
 			after = progress.After
 		}
 		total, _ := strconv.ParseInt(rows, 10, 64)
-		if err := st.snapTable(ctx, db, name, total, after, &progress, out); err != nil {
+		job, err := st.planTable(ctx, db, name, total, after)
+		if err != nil {
 			return err
 		}
+		if job != nil {
+			jobs = append(jobs, job)
+		}
+	}
+	if len(st.readers) > 0 && len(jobs) > 1 {
+		err = st.snapshotParallel(ctx, jobs, &progress, out)
+	} else {
+		for _, job := range jobs {
+			d := st.delivery(ctx, job, &progress, out)
+			if err = st.readJob(ctx, st.meta, job, d.deliver); err != nil {
+				break
+			}
+		}
+	}
+	st.closeReaders()
+	if err != nil {
+		return err
 	}
 	if err := out.Finish(st.sender(ctx)); err != nil {
 		return err
@@ -213,21 +265,36 @@ type snapCols struct {
 	prefix string // of the events' IDs
 }
 
-// snapTable reads one table. after is the key of the last row read before a restart.
-func (st *stream) snapTable(ctx context.Context, db, name string, total int64, after []string, progress *snapshot, out *feed.Marker) error {
+// snapJob is one table to read: how to select and decode it, and where to start.
+type snapJob struct {
+	sc    *snapCols
+	total int64
+	after []string // the key of the last row read before a restart
+}
+
+// snapChunk is a batch of rows of a table, with the key of its last row.
+type snapChunk struct {
+	evs  []cdc.Event
+	last []string // nil for a table without a key (not a resume point)
+	done bool     // the table's last batch
+	err  error
+}
+
+// planTable prepares the read of one table; nil when it was dropped meanwhile.
+func (st *stream) planTable(ctx context.Context, db, name string, total int64, after []string) (*snapJob, error) {
 	full := db + "." + name
 	t, err := st.table(ctx, db, name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The rows are read as the table is now: a resumed snapshot's transaction is
 	// younger than the history's position.
 	info, err := loadTable(ctx, st.meta, st.info.flavor, db, name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if info == nil { // dropped meanwhile
-		return nil
+		return nil, nil
 	}
 	sc := &snapCols{t: t, info: info, from: quoteIdent(db) + "." + quoteIdent(name), full: full, prefix: "mysql:snapshot:" + full + ":"}
 	sc.schema, sc.idx = st.buildSchema(t, info.cols, info.pk)
@@ -249,50 +316,76 @@ func (st *stream) snapTable(ctx context.Context, db, name string, total int64, a
 		order = append(order, sel[j])
 	}
 	sc.order = strings.Join(order, ", ")
-	size := st.src.cfg.SnapshotChunkSize
-	var read int64
-	report := func(done bool) {
-		st.req.SnapshotProgress(cdc.SnapshotProgress{Table: t.id, RowsRead: read, RowsTotal: total, Done: done})
-	}
-	pos := func(done bool, last []string) cdc.Position {
-		if done {
+	return &snapJob{sc: sc, total: total, after: after}, nil
+}
+
+// snapDelivery hands a table's chunks to the engine in order, with positions that
+// record the tables done and the key reached.
+type snapDelivery struct {
+	ctx      context.Context
+	st       *stream
+	job      *snapJob
+	progress *snapshot
+	out      *feed.Marker
+	read     int64
+}
+
+func (st *stream) delivery(ctx context.Context, job *snapJob, progress *snapshot, out *feed.Marker) *snapDelivery {
+	return &snapDelivery{ctx: ctx, st: st, job: job, progress: progress, out: out}
+}
+
+func (d *snapDelivery) deliver(c snapChunk) error {
+	st, progress, full := d.st, d.progress, d.job.sc.full
+	var p cdc.Position
+	if c.done || c.last != nil {
+		if c.done {
 			progress.Done = append(progress.Done, full)
 			progress.Table, progress.After = "", nil
 		} else {
-			progress.Table, progress.After = full, last
+			progress.Table, progress.After = full, c.last
 		}
-		return position{File: st.file, Pos: st.next, Snapshot: &snapshot{Done: slices.Clone(progress.Done),
+		p = position{File: st.file, Pos: st.next, Snapshot: &snapshot{Done: slices.Clone(progress.Done),
 			Table: progress.Table, After: progress.After}}.encode()
 	}
-	deliver := func(evs []cdc.Event, p cdc.Position) error {
-		if len(evs) == 0 {
-			if p == nil {
-				return nil
-			}
-			evs = append(evs, cdc.Event{Op: cdc.OpHeartbeat})
+	d.read += int64(len(c.evs))
+	evs := c.evs
+	if len(evs) == 0 {
+		if p == nil {
+			return nil
 		}
-		evs[len(evs)-1].Position = p
-		return out.Send(evs, st.sender(ctx))
+		evs = append(evs, cdc.Event{Op: cdc.OpHeartbeat})
 	}
+	evs[len(evs)-1].Position = p
+	if err := d.out.Send(evs, st.sender(d.ctx)); err != nil {
+		return err
+	}
+	st.req.SnapshotProgress(cdc.SnapshotProgress{Table: d.job.sc.t.id, RowsRead: d.read, RowsTotal: d.job.total, Done: c.done})
+	return nil
+}
+
+// readJob reads one table on conn and hands its rows to emit in chunks: by primary
+// key in chunks of SnapshotChunkSize rows, or, without a key, in one streamed read.
+func (st *stream) readJob(ctx context.Context, conn *client.Conn, job *snapJob, emit func(snapChunk) error) error {
+	sc, size := job.sc, st.src.cfg.SnapshotChunkSize
 	if len(sc.pkAt) == 0 {
 		// No key to resume by: one streamed read, resumable only at the end.
-		var evs []cdc.Event
+		evs := st.req.NewBatch(size)
+		var n int64
 		var result gmysql.Result
 		q := "SELECT " + sc.sel + " FROM " + sc.from
-		stop := context.AfterFunc(ctx, func() { abort(st.meta) })
-		err := st.meta.ExecuteSelectStreaming(q, &result, func(row []gmysql.FieldValue) error {
-			ev, err := sc.event(st, row, "#"+strconv.FormatInt(read+1, 10))
+		stop := context.AfterFunc(ctx, func() { abort(conn) })
+		err := conn.ExecuteSelectStreaming(q, &result, func(row []gmysql.FieldValue) error {
+			n++
+			ev, err := sc.event(st, row, "#"+strconv.FormatInt(n, 10))
 			if err != nil {
 				return err
 			}
 			evs = append(evs, ev)
-			read++
 			if len(evs) == size {
-				if err := deliver(evs, nil); err != nil {
+				if err := emit(snapChunk{evs: evs}); err != nil {
 					return err
 				}
-				evs = nil
-				report(false)
+				evs = st.req.NewBatch(size)
 			}
 			return nil
 		}, nil)
@@ -300,14 +393,11 @@ func (st *stream) snapTable(ctx context.Context, db, name string, total int64, a
 			return ctx.Err()
 		}
 		if err != nil {
-			return snapshotErr(full, err)
+			return snapshotErr(sc.full, err)
 		}
-		if err := deliver(evs, pos(true, nil)); err != nil {
-			return err
-		}
-		report(true)
-		return nil
+		return emit(snapChunk{evs: evs, done: true})
 	}
+	after := job.after
 	for {
 		q := "SELECT " + sc.sel + " FROM " + sc.from
 		if after != nil {
@@ -318,9 +408,9 @@ func (st *stream) snapTable(ctx context.Context, db, name string, total int64, a
 			q += " WHERE " + w
 		}
 		q += " ORDER BY " + sc.order + " LIMIT " + strconv.Itoa(size)
-		r, err := query(ctx, st.meta, q)
+		r, err := query(ctx, conn, q)
 		if err != nil {
-			return snapshotErr(full, err)
+			return snapshotErr(sc.full, err)
 		}
 		rows := r.Values
 		evs := st.req.NewBatch(len(rows))
@@ -333,17 +423,83 @@ func (st *stream) snapTable(ctx context.Context, db, name string, total int64, a
 			}
 			evs = append(evs, ev)
 		}
-		read += int64(len(rows))
 		done := len(rows) < size
-		if err := deliver(evs, pos(done, last)); err != nil {
+		if last == nil {
+			last = after // an empty last chunk: the key reached is still the previous one
+		}
+		if err := emit(snapChunk{evs: evs, last: last, done: done}); err != nil {
 			return err
 		}
-		report(done)
 		if done {
 			return nil
 		}
 		after = last
 	}
+}
+
+// snapshotParallel reads tables on the stream's reader connections (each in a
+// transaction at the snapshot's position, or under its table locks), each reader
+// taking the next table, while the tables are delivered in order: positions keep
+// meaning "every table before, and this one up to here". A reader runs at most a few
+// chunks ahead of delivery.
+func (st *stream) snapshotParallel(ctx context.Context, jobs []*snapJob, progress *snapshot, out *feed.Marker) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	chans := make([]chan snapChunk, len(jobs))
+	for i := range chans {
+		chans[i] = make(chan snapChunk, 4)
+	}
+	var next atomic.Int64
+	for _, conn := range append([]*client.Conn{st.meta}, st.readers...) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(jobs) {
+					return
+				}
+				err := st.readJob(ctx, conn, jobs[i], func(c snapChunk) error {
+					select {
+					case chans[i] <- c:
+						return nil
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+				})
+				if err != nil {
+					select {
+					case chans[i] <- snapChunk{err: err}:
+					case <-ctx.Done():
+					}
+					return
+				}
+			}
+		}()
+	}
+	for i, job := range jobs {
+		d := st.delivery(ctx, job, progress, out)
+		for done := false; !done; {
+			var c snapChunk
+			select {
+			case c = <-chans[i]:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if c.err != nil {
+				return c.err
+			}
+			if err := d.deliver(c); err != nil {
+				return err
+			}
+			done = c.done
+		}
+	}
+	return nil
 }
 
 // snapshotErr describes an error reading a table. A table created or altered after

@@ -327,6 +327,11 @@ func (s *Source) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, err
 		return fail(err)
 	}
 	st := newStream(s, req, info, meta)
+	fail = func(err error) (cdc.Stream, error) {
+		st.closeReaders()
+		meta.Close()
+		return nil, err
+	}
 	mode := s.cfg.SnapshotMode
 	err = nil
 	fresh := false // take a new snapshot from scratch
@@ -360,7 +365,8 @@ func (s *Source) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, err
 		var pos uint32
 		var base *schemaModel
 		base, err = s.stableModel(ctx, meta, info.flavor, func() (err error) {
-			file, pos, err = s.beginSnapshot(ctx, meta, info)
+			closeAll(st.readers) // a DDL ran meanwhile: the snapshot starts again
+			file, pos, st.readers, err = s.beginSnapshot(ctx, meta, info)
 			return err
 		})
 		if err != nil {
@@ -381,7 +387,7 @@ func (s *Source) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, err
 	case start.Snapshot != nil:
 		// Resume the snapshot in a new transaction; the stream starts where the first
 		// snapshot's did.
-		if _, _, err := s.beginSnapshot(ctx, meta, info); err != nil {
+		if _, _, st.readers, err = s.beginSnapshot(ctx, meta, info); err != nil {
 			return fail(err)
 		}
 		st.snap = start.Snapshot

@@ -35,6 +35,9 @@ type stream struct {
 	req  cdc.OpenRequest
 	info serverInfo
 	meta *client.Conn
+	// readers are the snapshot's extra connections (SnapshotParallelism > 1), open
+	// from Open until the snapshot ends.
+	readers []*client.Conn
 
 	*feed.Feed               // Read
 	done       chan struct{} // run returned
@@ -111,8 +114,16 @@ func (st *stream) Close() error {
 		st.cancel()
 		<-st.done
 	}
+	st.closeReaders()
 	st.meta.Close()
 	return nil
+}
+
+// closeReaders closes the extra snapshot connections (ending their transactions).
+// Only run, and Close once run has returned, call it.
+func (st *stream) closeReaders() {
+	closeAll(st.readers)
+	st.readers = nil
 }
 
 func (st *stream) run(ctx context.Context) {
