@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -194,5 +195,108 @@ func TestSnapshotAlways(t *testing.T) {
 	fill(t, coll, 4, 5)
 	if got := readUntil(t, st2, 1, isOp(cdc.OpCreate)); got[0].Key.At(0) != int64(4) {
 		t.Fatalf("streamed %v", got[0].Key)
+	}
+}
+
+// TestStreamFallsOffTheOplog: a running stream whose cursor falls behind the oplog's
+// start (the consumer was too slow) gets ChangeStreamHistoryLost on its next getMore;
+// with snapshot mode when_needed the engine reconnects, the source finds the stored
+// position lost and snapshots again, and the state rebuilt from the events ends equal
+// to the collection.
+func TestStreamFallsOffTheOplog(t *testing.T) {
+	s := faultServer(t)
+	c := dial(t, s.uri)
+	db := newDB("falloff")
+	coll := createColl(t, c, db, "items", false)
+	ctx := ctxT(t)
+	insert := func(from, to int) {
+		t.Helper()
+		for i := from; i < to; i++ {
+			if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: int64(i)}, {Key: "v", Value: int64(1)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	insert(0, 20)
+	src := newSource(t, mongo.Config{URI: s.uri, Collections: []string{db + ".items"}, BatchSize: 10,
+		SnapshotMode: cdc.SnapshotWhenNeeded})
+	eng, err := cdc.NewEngine(src, cdc.WithQueueLimits(10, 1<<20), cdc.WithCommitInterval(10*time.Millisecond),
+		cdc.WithReconnectBackoff(10*time.Millisecond, 100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const marker = 1_000_000
+	var mu sync.Mutex
+	state := map[int64]bool{}
+	reads := 0 // snapshot reads, both snapshots
+	hold := make(chan struct{})
+	var holding atomic.Bool
+	blocked := make(chan struct{}, 1)
+	errDone := errors.New("marker")
+	done := make(chan error, 1)
+	go func() {
+		done <- eng.Run(ctx, func(_ context.Context, ev cdc.Event) error {
+			if holding.Load() {
+				select {
+				case blocked <- struct{}{}:
+				default:
+				}
+				<-hold
+			}
+			id, _ := ev.Key.Int64("_id")
+			mu.Lock()
+			defer mu.Unlock()
+			switch ev.Op {
+			case cdc.OpRead:
+				reads++
+				state[id] = true
+			case cdc.OpCreate:
+				state[id] = true
+			case cdc.OpDelete:
+				delete(state, id)
+			}
+			if id == marker {
+				return errDone
+			}
+			return nil
+		})
+	}()
+	// The first snapshot, then a few streamed inserts.
+	insert(20, 25)
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(state) == 25 })
+	// The handler stalls; the source fills the engine's read-ahead and stops reading,
+	// while the application writes on and the oplog rolls over.
+	holding.Store(true)
+	insert(25, 26)
+	<-blocked
+	insert(26, 300)
+	s.srv.TruncateOplog(5)
+	holding.Store(false)
+	close(hold)
+	insert(marker, marker+1)
+	if err := <-done; !errors.Is(err, errDone) {
+		t.Fatalf("Run = %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if reads < 20+300 {
+		t.Fatalf("%d snapshot reads: the stream did not snapshot again after falling off the oplog", reads)
+	}
+	for i := range int64(300) {
+		if !state[i] {
+			t.Fatalf("document %d missing from the rebuilt state", i)
+		}
+	}
+}
+
+// waitFor polls cond for up to 10 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 10 s")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
