@@ -194,8 +194,6 @@ func (st *stream) stream(ctx context.Context) error {
 		wait = min(wait, cfg.HeartbeatInterval)
 	}
 	st.pending = st.req.NewBatch(pendingMax)
-	var recv deadline
-	defer recv.stop()
 	for {
 		select {
 		case <-st.status.C:
@@ -208,10 +206,9 @@ func (st *stream) stream(ctx context.Context) error {
 			}
 		default:
 		}
-		// One receive deadline serves many messages: a context per message cost a
-		// sixth of the CPU of a stream of small transactions. The tickers above are
-		// checked between messages either way; the deadline only bounds a wait.
-		msg, err := st.repl.ReceiveMessage(recv.get(ctx, wait))
+		rctx, cancel := context.WithTimeout(ctx, wait)
+		msg, err := st.repl.ReceiveMessage(rctx)
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -500,24 +497,4 @@ func (st *stream) change(ctx context.Context, op cdc.Op, relID uint32, oldT, new
 		st.pending = st.pending[:len(st.pending)-1]
 	}
 	return nil
-}
-
-// deadline is a context with a time-out that is reused until it expires.
-type deadline struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-}
-
-func (d *deadline) get(parent context.Context, wait time.Duration) context.Context {
-	if d.ctx == nil || d.ctx.Err() != nil {
-		d.stop()
-		d.ctx, d.cancel = context.WithTimeout(parent, wait)
-	}
-	return d.ctx
-}
-
-func (d *deadline) stop() {
-	if d.cancel != nil {
-		d.cancel()
-	}
 }
