@@ -105,6 +105,9 @@ type ddlApplier struct {
 	// (CREATE TABLE ... LIKE a table of an uncaptured database, RENAME from one) and
 	// for CREATE TABLE ... SELECT, whose columns come from the query.
 	lookup func(db, name string) (*tableInfo, error)
+	// serverCharset is the server's character_set_server: the default of databases
+	// created without a character set.
+	serverCharset string
 
 	tables map[string]*tableInfo
 	dbs    map[string]string
@@ -181,6 +184,15 @@ func (a *ddlApplier) apply(stmt ast.StmtNode) error {
 				return err
 			}
 		}
+	case *ast.DropIndexStmt:
+		if strings.EqualFold(s.IndexName, "PRIMARY") {
+			db, key := a.name(s.Table)
+			if t := a.get(key); t != nil {
+				t = copyTable(t)
+				t.pk = nil
+				a.set(db, key, t)
+			}
+		}
 	case *ast.CreateDatabaseStmt:
 		a.setDB(s.Name.O, a.dbCharset(s.Options, a.m.dbs[s.Name.O]))
 	case *ast.AlterDatabaseStmt:
@@ -215,6 +227,9 @@ func (a *ddlApplier) dbCharset(opts []*ast.DatabaseOption, def string) string {
 				cs = c
 			}
 		}
+	}
+	if cs == "" {
+		cs = a.serverCharset // what the server gives a database created without one
 	}
 	if cs == "" {
 		cs = "utf8mb4"
@@ -517,6 +532,10 @@ func (a *ddlApplier) alterSpec(t *tableInfo, spec *ast.AlterTableSpec) error {
 		}
 	case ast.AlterTableDropPrimaryKey:
 		t.pk = nil
+	case ast.AlterTableDropIndex:
+		if strings.EqualFold(spec.Name, "PRIMARY") {
+			t.pk = nil
+		}
 	case ast.AlterTableOption:
 		cs, convert := a.tableCharset("", spec.Options, t.charset)
 		if cs == "" {

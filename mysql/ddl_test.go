@@ -10,6 +10,7 @@ import (
 	gmysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/pingcap/tidb/pkg/parser"
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/offsets"
 )
 
 // describe renders a table of a model: "col:type[:null][=default] ... pk(a,b) cs".
@@ -62,6 +63,12 @@ func TestApplyDDL(t *testing.T) {
 		{"", "db.v", "<none>"},
 		{"CREATE OR REPLACE TABLE w (k INT PRIMARY KEY)", "db.w", "k:int(11) pk(k)"},
 		{"ALTER TABLE w ADD COLUMN IF NOT EXISTS k INT, ADD COLUMN IF NOT EXISTS n INT UNSIGNED, ALGORITHM=NOCOPY", "db.w", "k:int(11) n:int(10) unsigned:null pk(k)"},
+		{"ALTER TABLE w DROP INDEX `PRIMARY`", "db.w", "k:int(11) n:int(10) unsigned:null pk()"},
+		{"ALTER TABLE w ADD PRIMARY KEY (k)", "db.w", "k:int(11) n:int(10) unsigned:null pk(k)"},
+		{"DROP INDEX `primary` ON w", "db.w", "k:int(11) n:int(10) unsigned:null pk()"},
+		// A database created without a character set gets the server's (latin1 here).
+		{"CREATE DATABASE fresh", "", ""},
+		{"CREATE TABLE fresh.t (s VARCHAR(10))", "fresh.t", "s:varchar(10):null@latin1 pk()"},
 		{"CREATE TABLE notcaptured.x (a INT)", "notcaptured.x", "<none>"},
 		{"DROP TABLE IF EXISTS w, nothere", "db.w", "<none>"},
 		{"DROP DATABASE other", "other.u", "<none>"},
@@ -72,7 +79,7 @@ func TestApplyDDL(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", s.q, err)
 			}
-			a := &ddlApplier{m: m, defaultDB: "db", flavor: gmysql.MariaDBFlavor,
+			a := &ddlApplier{m: m, defaultDB: "db", flavor: gmysql.MariaDBFlavor, serverCharset: "latin1",
 				captures: func(db string) bool { return db != "notcaptured" },
 				lookup: func(db, name string) (*tableInfo, error) {
 					return nil, fmt.Errorf("unexpected lookup of %s.%s", db, name)
@@ -80,6 +87,9 @@ func TestApplyDDL(t *testing.T) {
 			if err := a.apply(stmt); err != nil {
 				t.Fatalf("%s: %v", s.q, err)
 			}
+		}
+		if s.table == "" {
+			continue
 		}
 		if got := describe(m.tables[s.table]); got != s.want {
 			t.Fatalf("after %q, %s is\n  %s\nwant\n  %s", s.q, s.table, got, s.want)
@@ -190,5 +200,24 @@ func TestApplyDDLTwice(t *testing.T) {
 	}
 	if got, want := describe(m.tables["db.t"]), "a:int(11):null z:int(11):null id:int(11) c:int(11):null renamed:bigint(20):null pk(id)"; got != want {
 		t.Fatalf("got %s, want %s", got, want)
+	}
+}
+
+// TestRewindBeforeBase: a start position older than the history's base keeps the base
+// but from that position on, so statements read again after it keep the history in
+// position order and it still loads.
+func TestRewindBeforeBase(t *testing.T) {
+	store := offsets.NewMemory()
+	base := &schemaModel{tables: map[string]*tableInfo{}, dbs: map[string]string{"db": "utf8mb4"}}
+	h := newHistory(store, "h", gmysql.MariaDBFlavor, binlogPos{"mysql-bin.000002", 500}, base)
+	if h.rewind(binlogPos{"mysql-bin.000001", 300}) {
+		t.Fatal("rewind before the base reported success")
+	}
+	h.record(histEntry{at: binlogPos{"mysql-bin.000001", 400}, dbs: map[string]string{"db2": "latin1"}})
+	if err := h.save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadHistory(context.Background(), store, "h"); err != nil {
+		t.Fatalf("the history saved after a rewind before its base does not load: %v", err)
 	}
 }

@@ -162,7 +162,13 @@ func (h *history) rewind(p binlogPos) bool {
 	}
 	h.entries = h.entries[:n]
 	h.cur = cur
-	return !p.before(h.baseAt)
+	if p.before(h.baseAt) {
+		// The base is newer than p: keep it (the caller warns), but from p on, so the
+		// statements read again after p are in order when the history is saved.
+		h.baseAt = p
+		return false
+	}
+	return true
 }
 
 // The persisted form: small, versioned JSON.

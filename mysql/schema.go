@@ -727,7 +727,8 @@ func (st *stream) ddl(ctx context.Context, q, defaultDB string) error {
 			"unless binlog_row_metadata = FULL), or report the statement", at, q, err)
 	}
 	ap := &ddlApplier{m: st.hist.cur, defaultDB: defaultDB, flavor: st.info.flavor, captures: st.src.cfg.models,
-		lookup: func(db, name string) (*tableInfo, error) { return loadTable(ctx, st.meta, st.info.flavor, db, name) }}
+		lookup:        func(db, name string) (*tableInfo, error) { return loadTable(ctx, st.meta, st.info.flavor, db, name) },
+		serverCharset: st.info.charset}
 	if err := ap.apply(stmt); err != nil {
 		return fmt.Errorf("mysql: applying the DDL statement at %s to the schema history (statement %q): %w", at, q, err)
 	}
@@ -758,6 +759,20 @@ func (st *stream) ddl(ctx context.Context, q, defaultDB string) error {
 	for _, tg := range expanded {
 		st.invalidate(tg.db, tg.name)
 		if !st.src.cfg.captures(tg.db, tg.name) {
+			continue
+		}
+		key := tg.db + "." + tg.name
+		if info, ok := ap.tables[key]; ok && info == nil && !tg.truncate {
+			// Dropped or renamed away by this statement. Not st.table: it would take
+			// a table of that name in today's catalog (created later) for this one.
+			t := st.tables[key]
+			if t == nil {
+				t = &tableState{id: cdc.TableID{Database: tg.db, Name: tg.name}, capture: true}
+				st.tables[key] = t
+			}
+			t.info, t.loaded, t.schema = nil, true, nil
+			ev := cdc.Event{Op: cdc.OpSchema, Table: t.id, DDL: q}
+			st.emit(&ev)
 			continue
 		}
 		t, err := st.table(ctx, tg.db, tg.name)

@@ -121,3 +121,30 @@ func readStart(t testing.TB, st cdc.Stream) cdc.Position {
 	}
 	return evs[0].Position
 }
+
+// TestDropThenRecreateWhileBehind: a table dropped and created again, with other
+// columns, before the stream reads the DROP. The DROP's schema event must say the
+// table is gone, not show today's table of that name, and each CREATE carries its own
+// columns.
+func TestDropThenRecreateWhileBehind(t *testing.T) {
+	db := newDB(t, shared, "recreate")
+	c := dial(t, shared)
+	src := newSource(t, shared, mysql.Config{Databases: []string{db}, SnapshotMode: cdc.SnapshotNever})
+	st := open(t, src, nil)
+	defer st.Close()
+	run(t, c, "CREATE TABLE "+db+".t (a INT PRIMARY KEY)",
+		"DROP TABLE "+db+".t",
+		"CREATE TABLE "+db+".t (x INT PRIMARY KEY, y INT, z INT)")
+	evs := readUntil(t, st, 3, isOp(cdc.OpSchema))
+	var got []string
+	for _, ev := range evs {
+		cols := "gone"
+		if ev.Schema != nil {
+			cols = strings.Join(ev.Schema.Names(), ",")
+		}
+		got = append(got, cols)
+	}
+	if want := "a gone x,y,z"; strings.Join(got, " ") != want {
+		t.Fatalf("schema events %v, want %s", got, want)
+	}
+}

@@ -393,6 +393,9 @@ func (st *stream) readJob(ctx context.Context, conn *client.Conn, job *snapJob, 
 			return ctx.Err()
 		}
 		if err != nil {
+			if notInSnapshot(err) {
+				return emit(snapChunk{done: true})
+			}
 			return snapshotErr(sc.full, err)
 		}
 		return emit(snapChunk{evs: evs, done: true})
@@ -410,6 +413,9 @@ func (st *stream) readJob(ctx context.Context, conn *client.Conn, job *snapJob, 
 		q += " ORDER BY " + sc.order + " LIMIT " + strconv.Itoa(size)
 		r, err := query(ctx, conn, q)
 		if err != nil {
+			if notInSnapshot(err) {
+				return emit(snapChunk{last: after, done: true})
+			}
 			return snapshotErr(sc.full, err)
 		}
 		rows := r.Values
@@ -500,6 +506,15 @@ func (st *stream) snapshotParallel(ctx context.Context, jobs []*snapJob, progres
 		}
 	}
 	return nil
+}
+
+// notInSnapshot reports a table the snapshot cannot read because it is newer than
+// the snapshot: dropped since the tables were listed (ER_NO_SUCH_TABLE), or created
+// after the snapshot's table locks were taken (ER_TABLE_NOT_LOCKED). Either way the
+// stream, which starts at the snapshot's position, carries what happened to it.
+func notInSnapshot(err error) bool {
+	var me *gmysql.MyError
+	return errors.As(err, &me) && (me.Code == gmysql.ER_NO_SUCH_TABLE || me.Code == gmysql.ER_TABLE_NOT_LOCKED)
 }
 
 // snapshotErr describes an error reading a table. A table created or altered after

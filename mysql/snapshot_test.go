@@ -206,3 +206,47 @@ func TestSnapshotLocking(t *testing.T) {
 		})
 	}
 }
+
+// TestTableDroppedDuringSnapshot: a captured table dropped after the snapshot listed
+// the tables, before it read it, is not an error: its rows are not in the snapshot and
+// the stream delivers the DROP.
+func TestTableDroppedDuringSnapshot(t *testing.T) {
+	db := newDB(t, shared, "dropsnap")
+	c := dial(t, shared)
+	run(t, c, "CREATE TABLE "+db+".a (id INT PRIMARY KEY)",
+		"INSERT INTO "+db+".a SELECT seq FROM test.seq_1_to_2000",
+		"CREATE TABLE "+db+".b (id INT PRIMARY KEY)",
+		"INSERT INTO "+db+".b SELECT seq FROM test.seq_1_to_10")
+	dropper := dial(t, shared)
+	src := newSource(t, shared, mysql.Config{Databases: []string{db}, SnapshotChunkSize: 100})
+	eng, err := cdc.NewEngine(src, cdc.WithQueueLimits(100, 64<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	errDone := errors.New("drop seen")
+	dropped, readsOfB := false, 0
+	err = eng.Run(ctx, func(_ context.Context, ev cdc.Event) error {
+		if !dropped {
+			// The reader is at most a few chunks into a: b is not read yet.
+			dropped = true
+			if _, err := dropper.Execute("DROP TABLE " + db + ".b"); err != nil {
+				return err
+			}
+		}
+		switch {
+		case ev.Op == cdc.OpRead && ev.Table.Name == "b":
+			readsOfB++
+		case ev.Op == cdc.OpSchema && ev.Table.Name == "b" && ev.Schema == nil:
+			return errDone
+		}
+		return nil
+	})
+	if !errors.Is(err, errDone) {
+		t.Fatalf("Run = %v, want the stream to deliver the DROP", err)
+	}
+	if readsOfB != 0 {
+		t.Fatalf("%d rows of the dropped table were read", readsOfB)
+	}
+}

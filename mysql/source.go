@@ -142,6 +142,7 @@ func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``")
 // serverInfo is what Open learns about the server.
 type serverInfo struct {
 	flavor      string // "mysql" or "mariadb" (go-mysql's flavor names and the connector names)
+	charset     string // character_set_server
 	version     string
 	rowMetaFull bool // binlog_row_metadata = FULL: table maps carry column names
 }
@@ -152,7 +153,7 @@ func (s *Source) check(ctx context.Context, conn *client.Conn, log *slog.Logger)
 	if strings.Contains(strings.ToLower(info.version), "mariadb") {
 		info.flavor = gmysql.MariaDBFlavor
 	}
-	r, err := query(ctx, conn, "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata')")
+	r, err := query(ctx, conn, "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata', 'character_set_server')")
 	if err != nil {
 		return info, fmt.Errorf("mysql: reading the binlog settings: %w", err)
 	}
@@ -162,6 +163,7 @@ func (s *Source) check(ctx context.Context, conn *client.Conn, log *slog.Logger)
 		v, _ := cell(r, i, 1)
 		vars[strings.ToLower(k)] = strings.ToUpper(v)
 	}
+	info.charset = strings.ToLower(vars["character_set_server"])
 	if vars["log_bin"] != "ON" {
 		return info, fmt.Errorf("%w: mysql: binary logging is off on %s (log_bin = %s): start the server with --log-bin "+
 			"(log_bin = mysql-bin in its configuration; MySQL 8 logs by default unless started with --skip-log-bin or --disable-log-bin)",
