@@ -334,7 +334,11 @@ func (a *ddlApplier) keyColumns(t *tableInfo, con *ast.Constraint) []string {
 		if k.Column == nil {
 			continue // a functional key part
 		}
-		if i := findCol(t, k.Column.Name.O); i >= 0 {
+		i := findCol(t, k.Column.Name.O)
+		if i < 0 {
+			i = findCol(t, marker(k.Column.Name.O)) // changed by another clause of an ALTER
+		}
+		if i >= 0 {
 			pk = append(pk, t.cols[i].name)
 		}
 	}
@@ -377,7 +381,7 @@ func place(cols []colInfo, c colInfo, at int, pos *ast.ColumnPosition) ([]colInf
 		return slices.Insert(cols, 0, c), nil
 	}
 	for i := range cols {
-		if strings.EqualFold(cols[i].name, pos.RelativeColumn.Name.O) {
+		if rel := pos.RelativeColumn.Name.O; strings.EqualFold(cols[i].name, rel) || cols[i].name == marker(rel) {
 			return slices.Insert(cols, i+1, c), nil
 		}
 	}
@@ -405,9 +409,50 @@ func (a *ddlApplier) alterTable(s *ast.AlterTableStmt) error {
 		return nil
 	}
 	t := copyTable(old)
+	// The clauses name columns as they were before the statement (the server resolves
+	// them so: RENAME COLUMN a TO b, RENAME COLUMN b TO a swaps two columns). Each
+	// column a clause changes is renamed to a marker first, so a rename earlier in the
+	// statement cannot make a later clause find another column; markers left at the
+	// end get their names back.
+	orig := map[string]string{} // marker -> original name
 	for _, spec := range s.Specs {
-		if err := a.alterSpec(t, spec); err != nil {
+		src := sourceColumn(spec)
+		if src == "" {
+			continue
+		}
+		m := marker(src)
+		if _, done := orig[m]; done {
+			continue
+		}
+		if i := findCol(t, src); i >= 0 {
+			orig[m] = t.cols[i].name
+			for j, k := range t.pk {
+				if strings.EqualFold(k, t.cols[i].name) {
+					t.pk[j] = m
+				}
+			}
+			t.cols[i].name = m
+		}
+	}
+	resolve := func(name string) string {
+		if _, ok := orig[marker(name)]; ok {
+			return marker(name)
+		}
+		return name
+	}
+	for _, spec := range s.Specs {
+		if err := a.alterSpec(t, spec, resolve); err != nil {
 			return fmt.Errorf("%s: %w", key, err)
+		}
+	}
+	for i := range t.cols {
+		if name, ok := orig[t.cols[i].name]; ok {
+			t.cols[i].name = name
+		}
+	}
+	for j, k := range t.pk {
+		if name, ok := orig[k]; ok {
+			t.pk[j] = name
 		}
 	}
 	a.notNullKey(t)
@@ -433,7 +478,29 @@ func renamedAway(s *ast.AlterTableStmt) bool {
 	return false
 }
 
-func (a *ddlApplier) alterSpec(t *tableInfo, spec *ast.AlterTableSpec) error {
+// marker stands for an original column while an ALTER's clauses are applied; no
+// identifier can contain the NUL byte.
+func marker(name string) string { return "\x00" + strings.ToLower(name) }
+
+// sourceColumn is the existing column a clause changes, by its name before the
+// statement, or "".
+func sourceColumn(spec *ast.AlterTableSpec) string {
+	switch spec.Tp {
+	case ast.AlterTableDropColumn, ast.AlterTableChangeColumn, ast.AlterTableRenameColumn:
+		if spec.OldColumnName != nil {
+			return spec.OldColumnName.Name.O
+		}
+	case ast.AlterTableModifyColumn, ast.AlterTableAlterColumn:
+		if len(spec.NewColumns) > 0 && spec.NewColumns[0].Name != nil {
+			return spec.NewColumns[0].Name.Name.O
+		}
+	}
+	return ""
+}
+
+// alterSpec applies one clause; resolve maps a column name of the clause to the
+// column it means (see alterTable).
+func (a *ddlApplier) alterSpec(t *tableInfo, spec *ast.AlterTableSpec, resolve func(string) string) error {
 	var err error
 	switch spec.Tp {
 	case ast.AlterTableAddColumns:
@@ -469,7 +536,7 @@ func (a *ddlApplier) alterSpec(t *tableInfo, spec *ast.AlterTableSpec) error {
 			}
 		}
 	case ast.AlterTableDropColumn:
-		at := findCol(t, spec.OldColumnName.Name.O)
+		at := findCol(t, resolve(spec.OldColumnName.Name.O))
 		if at < 0 { // IF EXISTS, or applied already
 			return nil
 		}
@@ -481,7 +548,7 @@ func (a *ddlApplier) alterSpec(t *tableInfo, spec *ast.AlterTableSpec) error {
 		if spec.Tp == ast.AlterTableChangeColumn {
 			oldName = spec.OldColumnName.Name.O
 		}
-		at := findCol(t, oldName)
+		at := findCol(t, resolve(oldName))
 		if at < 0 {
 			at = findCol(t, spec.NewColumns[0].Name.Name.O) // applied already
 		}
@@ -502,7 +569,7 @@ func (a *ddlApplier) alterSpec(t *tableInfo, spec *ast.AlterTableSpec) error {
 			t.pk = []string{c.name}
 		}
 	case ast.AlterTableRenameColumn:
-		at := findCol(t, spec.OldColumnName.Name.O)
+		at := findCol(t, resolve(spec.OldColumnName.Name.O))
 		if at < 0 { // applied already
 			return nil
 		}
@@ -515,7 +582,7 @@ func (a *ddlApplier) alterSpec(t *tableInfo, spec *ast.AlterTableSpec) error {
 		}
 	case ast.AlterTableAlterColumn:
 		def := spec.NewColumns[0]
-		at := findCol(t, def.Name.Name.O)
+		at := findCol(t, resolve(def.Name.Name.O))
 		if at < 0 {
 			return nil
 		}

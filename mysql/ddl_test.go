@@ -63,6 +63,11 @@ func TestApplyDDL(t *testing.T) {
 		{"", "db.v", "<none>"},
 		{"CREATE OR REPLACE TABLE w (k INT PRIMARY KEY)", "db.w", "k:int(11) pk(k)"},
 		{"ALTER TABLE w ADD COLUMN IF NOT EXISTS k INT, ADD COLUMN IF NOT EXISTS n INT UNSIGNED, ALGORITHM=NOCOPY", "db.w", "k:int(11) n:int(10) unsigned:null pk(k)"},
+		// Clauses name the columns as they were before the statement, as the server does.
+		{"CREATE TABLE sw (id INT PRIMARY KEY, a INT, b VARCHAR(5))", "db.sw", "id:int(11) a:int(11):null b:varchar(5):null@latin1 pk(id)"},
+		{"ALTER TABLE sw RENAME COLUMN a TO b, RENAME COLUMN b TO a", "db.sw", "id:int(11) b:int(11):null a:varchar(5):null@latin1 pk(id)"},
+		{"ALTER TABLE sw CHANGE b c BIGINT, DROP COLUMN a, ADD COLUMN a INT FIRST", "db.sw", "a:int(11):null id:int(11) c:bigint(20):null pk(id)"},
+		{"ALTER TABLE sw CHANGE id k INT, CHANGE c id INT NOT NULL, DROP PRIMARY KEY, ADD PRIMARY KEY (id)", "db.sw", "a:int(11):null k:int(11):null id:int(11) pk(id)"},
 		{"ALTER TABLE w DROP INDEX `PRIMARY`", "db.w", "k:int(11) n:int(10) unsigned:null pk()"},
 		{"ALTER TABLE w ADD PRIMARY KEY (k)", "db.w", "k:int(11) n:int(10) unsigned:null pk(k)"},
 		{"DROP INDEX `primary` ON w", "db.w", "k:int(11) n:int(10) unsigned:null pk()"},

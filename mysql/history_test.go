@@ -41,7 +41,8 @@ func rowText(ev cdc.Event) string {
 
 // TestSchemaHistoryMinimalMetadata: with binlog_row_metadata = MINIMAL the binlog has no
 // column names, so rows are decoded with the schema history. Columns are added, dropped,
-// moved, renamed and retyped, and tables renamed (a swap) and dropped, between rows;
+// moved, renamed (also swapped in one ALTER) and retyped, and tables renamed (a swap)
+// and dropped, between rows;
 // every row decodes under the columns of its time, live, and again after a "process
 // restart" (a new Source and a new file offset store on the same file) resuming at the
 // position before all of it, when the tables have long changed or gone.
@@ -67,6 +68,9 @@ func TestSchemaHistoryMinimalMetadata(t *testing.T) {
 		"RENAME TABLE t TO tmp, u TO t, tmp TO u",
 		"INSERT INTO t VALUES (2, 'u2')",
 		"INSERT INTO u VALUES ('five', 5, 'c5', 5)",
+		// Clauses name columns as they were before the statement: this swaps them.
+		"ALTER TABLE u RENAME COLUMN a TO c2, RENAME COLUMN c2 TO a",
+		"INSERT INTO u VALUES ('x6', 6, 'y6', 6)",
 		"DROP TABLE u",
 		"ALTER TABLE t ADD COLUMN w INT FIRST",
 	)
@@ -78,6 +82,7 @@ func TestSchemaHistoryMinimalMetadata(t *testing.T) {
 		"u: k=1 v=u1",
 		"t: k=2 v=u2",
 		"u: a=five id=5 c2=c5 n=5",
+		"u: c2=x6 id=6 a=y6 n=6",
 	}
 	check := func(what string, evs []cdc.Event) {
 		t.Helper()
