@@ -108,26 +108,6 @@ func open(t testing.TB, src cdc.Source, pos cdc.Position) cdc.Stream {
 	return st
 }
 
-// readUntil reads events (heartbeats dropped) until n of them match keep.
-func readUntil(t testing.TB, st cdc.Stream, n int, keep func(cdc.Event) bool) []cdc.Event {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var out []cdc.Event
-	for len(out) < n {
-		evs, err := st.Read(ctx)
-		if err != nil {
-			t.Fatalf("Read after %d of %d events: %v", len(out), n, err)
-		}
-		for _, ev := range evs {
-			if ev.Op != cdc.OpHeartbeat && keep(ev) {
-				out = append(out, ev)
-			}
-		}
-	}
-	return out
-}
-
 // readAll reads until io.EOF (snapshot mode initial_only).
 func readAll(t testing.TB, st cdc.Stream) []cdc.Event {
 	t.Helper()
@@ -147,17 +127,6 @@ func readAll(t testing.TB, st cdc.Stream) []cdc.Event {
 				out = append(out, ev)
 			}
 		}
-	}
-}
-
-func isOp(ops ...cdc.Op) func(cdc.Event) bool {
-	return func(ev cdc.Event) bool {
-		for _, o := range ops {
-			if ev.Op == o {
-				return true
-			}
-		}
-		return false
 	}
 }
 

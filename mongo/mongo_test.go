@@ -118,7 +118,7 @@ func TestLostHistory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	evs := readUntil(t, st, 5, isOp(cdc.OpCreate))
+	evs := cdctest.ReadUntil(t, st, 5, cdctest.Ops(cdc.OpCreate))
 	st.Close()
 	s.srv.TruncateOplog(2)
 	_, err := src.Open(ctx, cdc.OpenRequest{Name: "test", Position: evs[0].Position})
@@ -129,21 +129,21 @@ func TestLostHistory(t *testing.T) {
 	}
 	// A position whose successors are all still there resumes.
 	st2 := open(t, src, evs[2].Position)
-	if got := readUntil(t, st2, 2, isOp(cdc.OpCreate)); got[0].ID() != evs[3].ID() {
+	if got := cdctest.ReadUntil(t, st2, 2, cdctest.Ops(cdc.OpCreate)); got[0].ID() != evs[3].ID() {
 		t.Fatalf("resumed at %s, want %s", got[0].ID(), evs[3].ID())
 	}
 	st2.Close()
 
 	src2 := newSource(t, mongo.Config{URI: s.uri, Collections: []string{db + ".items"}, SnapshotMode: cdc.SnapshotWhenNeeded})
 	st3 := open(t, src2, evs[0].Position)
-	reads := readUntil(t, st3, 5, isOp(cdc.OpRead))
+	reads := cdctest.ReadUntil(t, st3, 5, cdctest.Ops(cdc.OpRead))
 	if reads[0].Source.Snapshot != cdc.SnapshotFirst || reads[4].Source.Snapshot != cdc.SnapshotLast {
 		t.Fatalf("re-snapshot markers %q..%q", reads[0].Source.Snapshot, reads[4].Source.Snapshot)
 	}
 	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 99}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := readUntil(t, st3, 1, isOp(cdc.OpCreate)); got[0].Key.At(0) != int64(99) {
+	if got := cdctest.ReadUntil(t, st3, 1, cdctest.Ops(cdc.OpCreate)); got[0].Key.At(0) != int64(99) {
 		t.Fatalf("after the re-snapshot got %v", got[0].Key)
 	}
 }
@@ -189,11 +189,11 @@ func TestSnapshotAlways(t *testing.T) {
 	st.Close()
 	fill(t, coll, 3, 4)
 	st2 := open(t, src, done)
-	if again := readUntil(t, st2, 4, isOp(cdc.OpRead)); again[3].Key.At(0) != int64(3) {
+	if again := cdctest.ReadUntil(t, st2, 4, cdctest.Ops(cdc.OpRead)); again[3].Key.At(0) != int64(3) {
 		t.Fatalf("second snapshot ended at %v", again[3].Key)
 	}
 	fill(t, coll, 4, 5)
-	if got := readUntil(t, st2, 1, isOp(cdc.OpCreate)); got[0].Key.At(0) != int64(4) {
+	if got := cdctest.ReadUntil(t, st2, 1, cdctest.Ops(cdc.OpCreate)); got[0].Key.At(0) != int64(4) {
 		t.Fatalf("streamed %v", got[0].Key)
 	}
 }

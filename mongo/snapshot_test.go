@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/cdctest"
 	"github.com/tributary-cdc/cdc/mongo"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	driver "go.mongodb.org/mongo-driver/v2/mongo"
@@ -40,7 +41,7 @@ func TestSnapshotResumesFromProgress(t *testing.T) {
 	fill(t, b, 0, 50)
 	src := newSource(t, mongo.Config{URI: s.uri, Database: db, BatchSize: 7, SnapshotParallelism: 2})
 	st := open(t, src, nil)
-	first := readUntil(t, st, 45, isOp(cdc.OpRead))
+	first := cdctest.ReadUntil(t, st, 45, cdctest.Ops(cdc.OpRead))
 	if first[0].Source.Snapshot != cdc.SnapshotFirst {
 		t.Fatalf("first read marker %q", first[0].Source.Snapshot)
 	}
@@ -63,7 +64,7 @@ func TestSnapshotResumesFromProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	st2 := open(t, src, mark.Position)
-	rest := readUntil(t, st2, 40, isOp(cdc.OpRead, cdc.OpCreate))
+	rest := cdctest.ReadUntil(t, st2, 40, cdctest.Ops(cdc.OpRead, cdc.OpCreate))
 	for i, ev := range rest[:40] {
 		if ev.Op != cdc.OpRead || ev.Table.Name != "b" || ev.Key.At(0) != int64(10+i) {
 			t.Fatalf("resumed read %d: %s %s %v, want b/%d", i, ev.Op, ev.Table, ev.Key, 10+i)
@@ -76,7 +77,7 @@ func TestSnapshotResumesFromProgress(t *testing.T) {
 		t.Fatalf("last read marker %q", rest[39].Source.Snapshot)
 	}
 	// The insert made before the resumed snapshot and after the original start.
-	if got := readUntil(t, st2, 1, isOp(cdc.OpCreate)); got[0].Key.At(0) != int64(1000) {
+	if got := cdctest.ReadUntil(t, st2, 1, cdctest.Ops(cdc.OpCreate)); got[0].Key.At(0) != int64(1000) {
 		t.Fatalf("streamed %v after the snapshot", got[0].Key)
 	}
 }
@@ -217,7 +218,7 @@ func TestSnapshotHandover(t *testing.T) {
 		t.Fatal(err)
 	}
 	for done := false; !done; {
-		for _, ev := range readUntil(t, st, 1, func(cdc.Event) bool { return true }) {
+		for _, ev := range cdctest.ReadUntil(t, st, 1, func(cdc.Event) bool { return true }) {
 			apply(ev)
 			done = done || ev.Key.At(0) == int64(-1)
 		}

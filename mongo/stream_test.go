@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/cdctest"
 	"github.com/tributary-cdc/cdc/mongo"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -71,7 +72,7 @@ func TestValuesEndToEnd(t *testing.T) {
 	if _, err := coll.InsertOne(ctxT(t), doc); err != nil {
 		t.Fatal(err)
 	}
-	ev := readUntil(t, st, 1, isOp(cdc.OpCreate))[0]
+	ev := cdctest.ReadUntil(t, st, 1, cdctest.Ops(cdc.OpCreate))[0]
 	check("insert", ev.After)
 	if ev.Key.At(0) != "65a1b2c3d4e5f60718293a4b" || ev.Schema == nil || ev.Schema.PrimaryKey[0] != "_id" {
 		t.Fatalf("key %v schema %+v", ev.Key, ev.Schema)
@@ -125,7 +126,7 @@ func TestChangeKinds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs := readUntil(t, st, 5, isOp(cdc.OpCreate, cdc.OpUpdate, cdc.OpDelete))
+	evs := cdctest.ReadUntil(t, st, 5, cdctest.Ops(cdc.OpCreate, cdc.OpUpdate, cdc.OpDelete))
 	ins, upd, rep, tx1, tx2 := evs[0], evs[1], evs[2], evs[3], evs[4]
 	if ins.After.Has("secret") || ins.After.Len() != 3 {
 		t.Fatalf("insert after %v: secret not excluded", ins.After.Names())
@@ -162,12 +163,12 @@ func TestChangeKinds(t *testing.T) {
 	if err := coll.Drop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	schema := readUntil(t, st, 2, isOp(cdc.OpSchema))
+	schema := cdctest.ReadUntil(t, st, 2, cdctest.Ops(cdc.OpSchema))
 	if schema[0].DDL != "drop "+db+".k" || schema[1].DDL != "invalidate" {
 		t.Fatalf("schema events %q, %q", schema[0].DDL, schema[1].DDL)
 	}
 	must(coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 7}}))
-	if got := readUntil(t, st, 1, isOp(cdc.OpCreate)); got[0].Key.At(0) != int64(7) {
+	if got := cdctest.ReadUntil(t, st, 1, cdctest.Ops(cdc.OpCreate)); got[0].Key.At(0) != int64(7) {
 		t.Fatalf("after invalidate: %v", got[0].Key)
 	}
 }
@@ -200,7 +201,7 @@ func TestDatabaseScope(t *testing.T) {
 	if err := c.Database(db).Drop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	evs := readUntil(t, st, 3, func(ev cdc.Event) bool {
+	evs := cdctest.ReadUntil(t, st, 3, func(ev cdc.Event) bool {
 		return ev.Op == cdc.OpCreate || strings.HasPrefix(ev.DDL, "rename") || strings.HasPrefix(ev.DDL, "dropDatabase")
 	})
 	if evs[0].Op != cdc.OpCreate || evs[0].Table.String() != db+".keep" {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/cdctest"
 	"github.com/tributary-cdc/cdc/mysql"
 )
 
@@ -25,7 +26,7 @@ func BenchmarkStreamLargeTransaction(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		st := open(b, src, start)
-		readUntil(b, st, benchRows, isOp(cdc.OpCreate))
+		cdctest.ReadUntil(b, st, benchRows, cdctest.Ops(cdc.OpCreate))
 		st.Close()
 	}
 	b.ReportMetric(float64(benchRows*b.N)/b.Elapsed().Seconds(), "rows/s")
@@ -47,7 +48,7 @@ func BenchmarkStreamSmallTransactions(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		st := open(b, src, start)
-		readUntil(b, st, n, isOp(cdc.OpCreate))
+		cdctest.ReadUntil(b, st, n, cdctest.Ops(cdc.OpCreate))
 		st.Close()
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
@@ -63,7 +64,7 @@ func BenchmarkSnapshot(b *testing.B) {
 	for range b.N {
 		src := newSource(b, shared, mysql.Config{Tables: []string{db + ".t"}, SnapshotChunkSize: 4096})
 		st := open(b, src, nil)
-		readUntil(b, st, benchRows, isOp(cdc.OpRead))
+		cdctest.ReadUntil(b, st, benchRows, cdctest.Ops(cdc.OpRead))
 		st.Close()
 	}
 	b.ReportMetric(float64(benchRows*b.N)/b.Elapsed().Seconds(), "rows/s")

@@ -112,37 +112,6 @@ func open(t testing.TB, src cdc.Source, pos cdc.Position) cdc.Stream {
 	return st
 }
 
-// readUntil reads events (heartbeats dropped) until n of them match keep.
-func readUntil(t testing.TB, st cdc.Stream, n int, keep func(cdc.Event) bool) []cdc.Event {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var out []cdc.Event
-	for len(out) < n {
-		evs, err := st.Read(ctx)
-		if err != nil {
-			t.Fatalf("Read after %d of %d events: %v", len(out), n, err)
-		}
-		for _, ev := range evs {
-			if ev.Op != cdc.OpHeartbeat && keep(ev) {
-				out = append(out, ev)
-			}
-		}
-	}
-	return out
-}
-
-func isOp(ops ...cdc.Op) func(cdc.Event) bool {
-	return func(ev cdc.Event) bool {
-		for _, o := range ops {
-			if ev.Op == o {
-				return true
-			}
-		}
-		return false
-	}
-}
-
 // stateHook is a cdc.HookStateChange from a function.
 type stateHook func(from, to cdc.State)
 

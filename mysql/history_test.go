@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/cdctest"
 	"github.com/tributary-cdc/cdc/internal/testdb"
 	"github.com/tributary-cdc/cdc/mysql"
 	"github.com/tributary-cdc/cdc/offsets"
@@ -92,7 +93,7 @@ func TestSchemaHistoryMinimalMetadata(t *testing.T) {
 			}
 		}
 	}
-	check("live", readUntil(t, st, len(want), isOp(cdc.OpCreate)))
+	check("live", cdctest.ReadUntil(t, st, len(want), cdctest.Ops(cdc.OpCreate)))
 	st.Close()
 
 	data, err := os.ReadFile(path)
@@ -101,7 +102,7 @@ func TestSchemaHistoryMinimalMetadata(t *testing.T) {
 	}
 	// A new process: nothing in memory, the history comes from the file.
 	st = openReq(t, newSource(t, m, cfg), "hist", offsets.NewFile(path), start)
-	evs := readUntil(t, st, len(want)+1, isOp(cdc.OpCreate, cdc.OpSchema))
+	evs := cdctest.ReadUntil(t, st, len(want)+1, cdctest.Ops(cdc.OpCreate, cdc.OpSchema))
 	var rows []cdc.Event
 	for _, ev := range evs {
 		if ev.Op == cdc.OpCreate {
@@ -155,7 +156,7 @@ func TestUnparseableDDL(t *testing.T) {
 
 	cfg.SkipUnparseableDDL = true
 	st = open(t, newSource(t, shared, cfg), start)
-	if ev := readUntil(t, st, 1, isOp(cdc.OpCreate))[0]; ev.After.Len() < 1 {
+	if ev := cdctest.ReadUntil(t, st, 1, cdctest.Ops(cdc.OpCreate))[0]; ev.After.Len() < 1 {
 		t.Fatalf("row after the skipped DDL: %v", ev.After)
 	}
 }

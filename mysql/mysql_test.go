@@ -148,14 +148,14 @@ func TestStartupErrors(t *testing.T) {
 		// when_needed takes a new snapshot instead, and streams after it.
 		src := newSource(t, m, mysql.Config{Tables: []string{"test.kept"}, SnapshotMode: cdc.SnapshotWhenNeeded})
 		st := open(t, src, old)
-		reads := readUntil(t, st, 3, isOp(cdc.OpRead))
+		reads := cdctest.ReadUntil(t, st, 3, cdctest.Ops(cdc.OpRead))
 		for i, ev := range reads {
 			if id, _ := ev.After.Int64("id"); id != int64(i+1) {
 				t.Fatalf("snapshot row %d has id %d", i, id)
 			}
 		}
 		run(t, c, "INSERT INTO test.kept VALUES (4)")
-		if ev := readUntil(t, st, 1, isOp(cdc.OpCreate))[0]; ev.After.Len() != 1 {
+		if ev := cdctest.ReadUntil(t, st, 1, cdctest.Ops(cdc.OpCreate))[0]; ev.After.Len() != 1 {
 			t.Fatalf("streamed %#v after the new snapshot", ev.After)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/cdctest"
 	"github.com/tributary-cdc/cdc/mysql"
 )
 
@@ -53,7 +54,7 @@ func TestDDL(t *testing.T) {
 			expect++
 		}
 		if len(evs) < expect {
-			evs = append(evs, readUntil(t, st, expect-len(evs), func(cdc.Event) bool { return true })...)
+			evs = append(evs, cdctest.ReadUntil(t, st, expect-len(evs), func(cdc.Event) bool { return true })...)
 		}
 	}
 	var want []struct {
@@ -95,7 +96,7 @@ func TestDDL(t *testing.T) {
 	// Re-read from the start: the table is gone, its rows decode with the columns of
 	// the binlog's table maps.
 	st.Close()
-	again := readUntil(t, open(t, src, start), 3, isOp(cdc.OpCreate))
+	again := cdctest.ReadUntil(t, open(t, src, start), 3, cdctest.Ops(cdc.OpCreate))
 	for i, w := range []string{"id a gone", "id a gone b", "id a b"} {
 		if got := strings.Join(again[i].After.Names(), " "); got != w || again[i].ID() != evs[[]int{0, 2, 4}[i]].ID() {
 			t.Fatalf("re-read row %d: columns [%s] ID %q, want [%s] ID %q", i, got, again[i].ID(), w, evs[[]int{0, 2, 4}[i]].ID())
@@ -135,7 +136,7 @@ func TestDropThenRecreateWhileBehind(t *testing.T) {
 	run(t, c, "CREATE TABLE "+db+".t (a INT PRIMARY KEY)",
 		"DROP TABLE "+db+".t",
 		"CREATE TABLE "+db+".t (x INT PRIMARY KEY, y INT, z INT)")
-	evs := readUntil(t, st, 3, isOp(cdc.OpSchema))
+	evs := cdctest.ReadUntil(t, st, 3, cdctest.Ops(cdc.OpSchema))
 	var got []string
 	for _, ev := range evs {
 		cols := "gone"

@@ -11,6 +11,7 @@ import (
 
 	gmysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/cdctest"
 	"github.com/tributary-cdc/cdc/mysql"
 )
 
@@ -64,7 +65,7 @@ func TestSnapshotResume(t *testing.T) {
 	}
 	run(t, c, "UPDATE "+db+".a SET v = -1 WHERE id = 1") // after the snapshot's binlog position
 	st = open(t, src, last)
-	evs := readUntil(t, st, 200+250+1, isOp(cdc.OpRead, cdc.OpUpdate))
+	evs := cdctest.ReadUntil(t, st, 200+250+1, cdctest.Ops(cdc.OpRead, cdc.OpUpdate))
 	for i, ev := range evs[:200] {
 		k1, _ := ev.After.Int64("k1")
 		k2, _ := ev.After.String("k2")

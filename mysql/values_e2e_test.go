@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/cdctest"
 	"github.com/tributary-cdc/cdc/internal/testdb"
 	"github.com/tributary-cdc/cdc/mysql"
 )
@@ -95,7 +96,7 @@ func testValues(t *testing.T, m *testdb.MariaDB) {
 	st := open(t, src, nil)
 	insert(2)
 	run(t, c, "UPDATE "+db+".v SET ti = 1 WHERE id = 2")
-	evs := readUntil(t, st, 3, isOp(cdc.OpRead, cdc.OpCreate, cdc.OpUpdate))
+	evs := cdctest.ReadUntil(t, st, 3, cdctest.Ops(cdc.OpRead, cdc.OpCreate, cdc.OpUpdate))
 	check := func(what string, r cdc.Row, id int64) {
 		t.Helper()
 		if got, _ := r.Int64("id"); got != id {
