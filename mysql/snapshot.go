@@ -508,22 +508,23 @@ func (st *stream) snapshotParallel(ctx context.Context, jobs []*snapJob, progres
 	return nil
 }
 
-// notInSnapshot reports a table the snapshot cannot read because it is newer than
-// the snapshot: dropped since the tables were listed (ER_NO_SUCH_TABLE), or created
-// after the snapshot's table locks were taken (ER_TABLE_NOT_LOCKED). Either way the
-// stream, which starts at the snapshot's position, carries what happened to it.
+// notInSnapshot reports a table dropped since the snapshot listed the tables
+// (ER_NO_SUCH_TABLE): it is left out, and the stream, which starts at the snapshot's
+// position, delivers the DROP.
 func notInSnapshot(err error) bool {
 	var me *gmysql.MyError
-	return errors.As(err, &me) && (me.Code == gmysql.ER_NO_SUCH_TABLE || me.Code == gmysql.ER_TABLE_NOT_LOCKED)
+	return errors.As(err, &me) && me.Code == gmysql.ER_NO_SUCH_TABLE
 }
 
 // snapshotErr describes an error reading a table. A table created or altered after
-// the snapshot transaction began cannot be read in it (ER_TABLE_DEF_CHANGED): the
-// error is retryable, and the snapshot resumes from its last position in a new
-// transaction (at least once, like any resumed snapshot).
+// the snapshot transaction began cannot be read in it (ER_TABLE_DEF_CHANGED), nor a
+// table created after the snapshot's table locks were taken (ER_TABLE_NOT_LOCKED; rows
+// written before the snapshot's position may be in it): the error is retryable, and
+// the snapshot resumes from its last position in a new transaction or under new locks
+// (at least once, like any resumed snapshot).
 func snapshotErr(table string, err error) error {
 	var me *gmysql.MyError
-	if errors.As(err, &me) && me.Code == gmysql.ER_TABLE_DEF_CHANGED {
+	if errors.As(err, &me) && (me.Code == gmysql.ER_TABLE_DEF_CHANGED || me.Code == gmysql.ER_TABLE_NOT_LOCKED) {
 		return cdc.Retryable(fmt.Errorf("mysql: table %s changed after the snapshot began, the snapshot resumes in a new transaction: %w", table, err))
 	}
 	return fmt.Errorf("mysql: snapshot of %s: %w", table, classify(err))
