@@ -62,27 +62,24 @@ func tableColumns(ctx context.Context, conn *pgconn.PgConn, relid string) ([]cat
 // new snapshots. The walsender may send a transaction as soon as its commit record is
 // in the WAL, a moment before the committing backend makes it visible: a catalog query
 // right then can miss the column that the transaction's DDL added, or see an old
-// NOT NULL or default.
-func awaitVisible(ctx context.Context, conn *pgconn.PgConn, xid uint32) error {
+// NOT NULL or default. It reports false when the transaction is still not visible
+// after 10 seconds (something else is wrong; the catalog as it is still beats
+// stopping the stream).
+func awaitVisible(ctx context.Context, conn *pgconn.PgConn, xid uint32) (bool, error) {
 	delay := 500 * time.Microsecond
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		rows, err := query(ctx, conn, "SELECT txid_current_snapshot()::text")
 		if err != nil {
-			return fmt.Errorf("postgres: reading the current snapshot: %w", err)
+			return false, fmt.Errorf("postgres: reading the current snapshot: %w", err)
 		}
 		visible, err := visibleIn(rows[0][0], xid)
-		if err != nil {
-			return err
-		}
-		if visible || time.Now().After(deadline) {
-			// Past the deadline something else is wrong; the catalog as it is
-			// still beats stopping the stream.
-			return nil
+		if err != nil || visible || time.Now().After(deadline) {
+			return visible, err
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return false, ctx.Err()
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 50*time.Millisecond)
@@ -172,8 +169,13 @@ func (st *stream) buildRelation(ctx context.Context, schemaName, table string, c
 func (st *stream) relation(ctx context.Context, m *pglogrepl.RelationMessage) error {
 	relid := strconv.FormatUint(uint64(m.RelationID), 10)
 	if st.inTx {
-		if err := awaitVisible(ctx, st.meta, st.txXid); err != nil {
+		visible, err := awaitVisible(ctx, st.meta, st.txXid)
+		if err != nil {
 			return err
+		}
+		if !visible {
+			st.req.Log().Warn("a committed transaction stayed invisible for 10 s: reading the table's nullability and defaults anyway",
+				"xid", st.txXid, "table", m.Namespace+"."+m.RelationName)
 		}
 	}
 	// The catalog is today's: replaying older WAL after a restart, a column dropped
