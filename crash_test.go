@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func crashChild(dir, log string) int {
 		return 2
 	}
 	defer closeStore()
-	src := cdctest.NewSource(cdctest.SourceConfig{Events: crashEvents, Keys: 50, TxSize: 3, BatchSize: 32})
+	src := &startLog{Source: cdctest.NewSource(cdctest.SourceConfig{Events: crashEvents, Keys: 50, TxSize: 3, BatchSize: 32}), f: f}
 	// Saves fail while a database restarts: tolerate that for a few seconds.
 	e, err := cdc.NewEngine(src, cdc.WithName("crash"), cdc.WithOffsetStore(store),
 		cdc.WithCommitInterval(5*time.Millisecond), cdc.WithCommitFailureLimit(1000))
@@ -101,6 +102,32 @@ func crashChild(dir, log string) int {
 		return 1
 	}
 	return 0
+}
+
+// startLog writes "start <n>" to the log at the run's first Open: the position the run
+// really starts from. The test cannot read it beforehand: a SQL offset write a killed
+// consumer sent just before the kill can still commit after the process is gone.
+type startLog struct {
+	*cdctest.Source
+	f      *os.File
+	opened bool
+}
+
+func (s *startLog) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, error) {
+	if !s.opened {
+		n := 0
+		if req.Position != nil {
+			var err error
+			if n, err = cdctest.ParsePosition(req.Position); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := fmt.Fprintf(s.f, "start %d\n", n); err != nil {
+			return nil, err
+		}
+		s.opened = true
+	}
+	return s.Source.Open(ctx, req)
 }
 
 // TestCrashRestart kills a consumer with SIGKILL at random points and restarts it, for
@@ -191,7 +218,11 @@ func crashRestart(t *testing.T, kind, addr string, restartDB func() error) {
 		} else if err := <-exited; err != nil {
 			t.Fatalf("final run failed: %v", err)
 		}
-		runs = append(runs, run{start: start, events: readLog(t, log), killed: killed})
+		logged, events := readLog(t, log)
+		if logged >= 0 {
+			start = logged
+		}
+		runs = append(runs, run{start: start, events: events, killed: killed})
 		if !killed {
 			break
 		}
@@ -239,11 +270,12 @@ func crashRestart(t *testing.T, kind, addr string, restartDB func() error) {
 		len(runs), kills, restarts, dups)
 }
 
-func readLog(t *testing.T, path string) []int {
+func readLog(t *testing.T, path string) (start int, events []int) {
 	t.Helper()
+	start = -1 // killed before it opened the source
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
-		return nil
+		return start, nil
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -252,11 +284,17 @@ func readLog(t *testing.T, path string) []int {
 	var out []int
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "start "); ok {
+			if start, err = strconv.Atoi(rest); err != nil {
+				t.Fatalf("%s: bad line %q", path, sc.Text())
+			}
+			continue
+		}
 		n, err := strconv.Atoi(sc.Text())
 		if err != nil {
 			t.Fatalf("%s: bad line %q", path, sc.Text())
 		}
 		out = append(out, n)
 	}
-	return out
+	return start, out
 }
