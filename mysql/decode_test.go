@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"errors"
 	"math"
 	"reflect"
 	"strings"
@@ -189,20 +190,29 @@ func TestPositions(t *testing.T) {
 		pos  uint32
 		n    int64
 		gtid string
+		tx   string
 		want string
 	}{
-		{"mysql-bin.000003", 1234, 0, "", `{"v":1,"file":"mysql-bin.000003","pos":1234}`},
-		{"mysql-bin.000003", 900, 2048, "0-1-42", `{"v":1,"file":"mysql-bin.000003","pos":900,"n":2048,"gtid":"0-1-42"}`},
-		{"b\"in.1", 4, 0, "", `{"v":1,"file":"b\"in.1","pos":4}`},
+		{"mysql-bin.000003", 1234, 0, "", "", `{"v":1,"file":"mysql-bin.000003","pos":1234}`},
+		{"mysql-bin.000003", 900, 2048, "0-1-42", "0-1-43", `{"v":1,"file":"mysql-bin.000003","pos":900,"n":2048,"tx":"0-1-43","gtids":"0-1-42"}`},
+		{"mysql-bin.000003", 900, 0, "0-1-42,1-2-7", "", `{"v":1,"file":"mysql-bin.000003","pos":900,"gtids":"0-1-42,1-2-7"}`},
+		{"b\"in.1", 4, 0, "", "", `{"v":1,"file":"b\"in.1","pos":4}`},
 	} {
-		got := e.at(tc.file, tc.pos, tc.n, tc.gtid)
+		got := e.at(tc.file, tc.pos, tc.n, tc.gtid, tc.tx)
 		if string(got) != tc.want {
 			t.Errorf("at = %s, want %s", got, tc.want)
 		}
 		p, err := parsePosition(got)
-		if err != nil || p.File != tc.file || p.Pos != tc.pos || p.TxDone != tc.n || p.GTID != tc.gtid {
+		if err != nil || p.File != tc.file || p.Pos != tc.pos || p.TxDone != tc.n || p.GTIDs != tc.gtid || p.TxGTID != tc.tx {
 			t.Errorf("parsePosition(%s) = %+v, %v", got, p, err)
 		}
+	}
+	e2 := posEncoder{server: "3a0c-uuid"}
+	if got, want := string(e2.at("binlog.000001", 4, 0, "3a0c:1-5", "")), `{"v":1,"server":"3a0c-uuid","file":"binlog.000001","pos":4,"gtids":"3a0c:1-5"}`; got != want {
+		t.Errorf("at with a server = %s, want %s", got, want)
+	}
+	if _, err := parsePosition(cdc.Position(`{"v":1,"file":"f.1","pos":4,"gtids":"0-1-2\"}`)); !errors.Is(err, cdc.ErrCorruptOffsets) {
+		t.Errorf("a position with a malformed GTID state: %v, want ErrCorruptOffsets", err)
 	}
 	p := position{File: "f.1", Pos: 4, Snapshot: &snapshot{Done: []string{"a.b"}, Table: "a.c", After: []string{"1", "x"}}}.encode()
 	if want := `{"v":1,"file":"f.1","pos":4,"snapshot":{"done":["a.b"],"table":"a.c","after":["1","x"]}}`; string(p) != want {

@@ -95,23 +95,40 @@
 //
 // # Positions
 //
-//	{"v":1,"file":"mysql-bin.000003","pos":1234,"gtid":"0-1-42"}  after a transaction
-//	{"v":1,"file":"mysql-bin.000003","pos":900,"n":2048}          inside a transaction
-//	{"v":1,"file":...,"pos":...,"snapshot":{"done":["shop.a"],"table":"shop.b","after":["42"]}}
+//	{"v":1,"server":"1","file":"mysql-bin.000003","pos":1234,"gtids":"0-1-42"}   after a transaction
+//	{"v":1,"server":"1","file":"mysql-bin.000003","pos":900,"n":2048,"tx":"0-1-43","gtids":"0-1-42"}
+//	                                                                   inside a transaction
+//	{"v":1,"file":...,"pos":...,"gtids":...,"server":...,"snapshot":{"done":["shop.a"],"table":"shop.b","after":["42"]}}
 //
 // A position after a transaction (its XID event, its COMMIT, or a DDL statement) is
-// the binlog position after it; gtid is the transaction's GTID, informational in this
-// version (MariaDB domain-server-sequence, MySQL uuid:number). Inside a transaction,
-// every 1024th row carries the position of the transaction's first event (its GTID
-// or BEGIN event) with the number of rows done: a restart there re-reads the
-// transaction from its start and skips those rows. The snapshot position records
-// the binlog position the stream will start from, the tables done, and the key of the
-// last row read (its text; hex for binary columns).
+// the binlog position after it. Inside a transaction, every 1024th row carries the
+// position of the transaction's first event (its GTID or BEGIN event) with the number
+// of rows done and the transaction's GTID: a restart there re-reads the transaction
+// from its start and skips those rows. The snapshot position records the binlog
+// position the stream will start from, the tables done, and the key of the last row
+// read (its text; hex for binary columns).
 //
-// Event IDs are "mysql:<file>:<position of the transaction's first event>:<n>", n the
-// 1-based order of the change in its transaction (SourceInfo.TxOrder; rows of tables
-// not captured are counted too, so IDs do not depend on the configuration), and
-// "mysql:snapshot:<db.table>:<key>" for snapshot rows. SourceInfo also has the GTID
+// server names the server whose binlog file and offset these are (MariaDB's
+// server_id, MySQL's server_uuid), and gtids is that server's GTID state there:
+// MariaDB's gtid_binlog_pos form (the last GTID of each domain; MariaDB always has
+// GTIDs), MySQL's executed GTID set (when gtid_mode is ON). Open resumes at file and
+// offset on the server that wrote them (on MariaDB, also only if BINLOG_GTID_POS
+// there still gives the stored state), and from the GTID state on any other server
+// of the replication topology: after a failover, point Config.Addr at the new
+// primary (or at a replica) and the stream goes on where it was, inside a large
+// transaction too. The other server must have the transactions after the state in
+// its binlog (log_slave_updates; else ErrPositionLost, or a new snapshot under
+// when_needed) and must have applied every transaction up to it (else Open fails
+// with a retryable error until it catches up). The schema history is found by GTID
+// there too and starts again at the new server's positions. A position from another
+// server without GTIDs fails with ErrPositionLost.
+//
+// Event IDs are "mysql:<GTID>:<n>" (without GTIDs "mysql:<file>:<position of the
+// transaction's first event>:<n>"), n the 1-based order of the change in its
+// transaction (SourceInfo.TxOrder; rows of tables not captured are counted too, so
+// IDs do not depend on the configuration); a change has the same ID on every server
+// of the replication topology. Snapshot rows have "mysql:snapshot:<db.table>:<key>".
+// SourceInfo also has the GTID
 // (and TxID: the GTID, or file:position without GTIDs), the server id of the writer,
 // the binlog file and position of the rows event, the row's index in it, and
 // CommitTime: the header timestamp (seconds) of the transaction's first event, or
@@ -227,8 +244,13 @@
 //
 // # Not in this version
 //
-//   - Resuming by GTID: positions record the GTID, streams resume by file and position
-//     (a failover to another server needs a new snapshot).
+//   - Resuming by GTID is tested on MariaDB (a primary and its replica, both ways,
+//     also inside a large transaction and across DDL, and under SIGKILLs of the
+//     consumer). On MySQL the same code follows the executed GTID set through
+//     go-mysql's GTID sets, untested here (no MySQL server). Several GTID domains
+//     interleave differently on different servers: a position inside a transaction
+//     resumes on another server only if that transaction comes first there (else it
+//     is delivered again from its start, with a warning).
 //   - Parallel reads of key ranges of one table (readers split by table only).
 //   - MySQL 8 servers are untested: only MariaDB is installed where this was built,
 //     and the tests use MariaDB's sequence tables (seq_1_to_N) and start MariaDB

@@ -66,6 +66,7 @@ func (p binlogPos) String() string { return p.File + ":" + strconv.FormatUint(ui
 // created, changed (or dropped: "").
 type histEntry struct {
 	at     binlogPos
+	gtid   string // of the statement's transaction, when the server has GTIDs
 	db     string // the statement's default database
 	sql    string // "" for a table found in the catalog rather than by a statement
 	tables map[string]*tableInfo
@@ -77,13 +78,17 @@ type histEntry struct {
 // is persisted through the offset store, so a stream resumed at an old position
 // decodes with the schemas of that position.
 type history struct {
-	store   cdc.OffsetStore
-	key     string
-	flavor  string
-	baseAt  binlogPos
-	base    *schemaModel
-	entries []histEntry
-	cur     *schemaModel // base and entries applied: the schemas at the stream's read position
+	store  cdc.OffsetStore
+	key    string
+	flavor string
+	server string // the server (serverIdentity) whose binlog positions these are
+	baseAt binlogPos
+	// baseGTIDs is the GTID state at baseAt ("" without GTIDs), advanced by the GTIDs
+	// of the entries folded into the base.
+	baseGTIDs string
+	base      *schemaModel
+	entries   []histEntry
+	cur       *schemaModel // base and entries applied: the schemas at the stream's read position
 
 	mu        sync.Mutex
 	committed binlogPos // the last position the engine committed; guarded by mu
@@ -144,10 +149,20 @@ func (h *history) compact() {
 		return
 	}
 	base := h.base.clone()
+	var gtids *gtidTracker
+	if h.baseGTIDs != "" {
+		gtids, _ = newGTIDTracker(h.flavor, h.baseGTIDs)
+	}
 	for i := range n {
 		applyEntry(base, &h.entries[i])
+		if gtids != nil && h.entries[i].gtid != "" && gtids.advance(h.entries[i].gtid) != nil {
+			gtids = nil
+		}
 	}
 	h.base, h.baseAt = base, h.entries[n-1].at
+	if h.baseGTIDs = ""; gtids != nil {
+		h.baseGTIDs = gtids.text
+	}
 	h.entries = slices.Delete(h.entries, 0, n)
 }
 
@@ -171,20 +186,47 @@ func (h *history) rewind(p binlogPos) bool {
 	return true
 }
 
+// rewindGTIDs makes the current model the one valid at a GTID state, forgetting the
+// entries of statements after it. For a position from another server, whose binlog
+// offsets mean nothing here. It reports false when the state is before the base, or
+// the base's state is unknown (a history without GTIDs): the base is kept then.
+func (h *history) rewindGTIDs(state *gtidTracker) bool {
+	ok := false
+	if h.baseGTIDs != "" {
+		if b, err := newGTIDTracker(h.flavor, h.baseGTIDs); err == nil {
+			ok = state.contains(b)
+		}
+	}
+	cur := h.base.clone()
+	n := 0
+	// Entries without a GTID (tables found in the catalog in a transaction without
+	// one) go with the statements around them.
+	for n < len(h.entries) && (h.entries[n].gtid == "" || state.containsGTID(h.entries[n].gtid)) {
+		applyEntry(cur, &h.entries[n])
+		n++
+	}
+	h.entries = h.entries[:n]
+	h.cur = cur
+	return ok
+}
+
 // The persisted form: small, versioned JSON.
 //
-//	{"v":1,"flavor":"mariadb",
-//	 "base":{"file":"mysql-bin.000001","pos":328,"dbs":{"shop":"utf8mb4"},"tables":{"shop.t":{...}}},
-//	 "ddl":[{"file":"mysql-bin.000001","pos":912,"db":"shop","sql":"ALTER TABLE t ...","tables":{"shop.t":{...}}}]}
+//	{"v":1,"flavor":"mariadb","server":"1",
+//	 "base":{"file":"mysql-bin.000001","pos":328,"gtids":"0-1-7","dbs":{"shop":"utf8mb4"},"tables":{"shop.t":{...}}},
+//	 "ddl":[{"file":"mysql-bin.000001","pos":912,"gtid":"0-1-9","db":"shop","sql":"ALTER TABLE t ...","tables":{"shop.t":{...}}}]}
 type histFile struct {
 	V      int          `json:"v"`
 	Flavor string       `json:"flavor"`
+	Server string       `json:"server,omitempty"`
 	Base   *histPoint   `json:"base"`
 	DDL    []*histPoint `json:"ddl,omitempty"`
 }
 
 type histPoint struct {
 	binlogPos
+	GTIDs  string                `json:"gtids,omitempty"` // base: the GTID state
+	GTID   string                `json:"gtid,omitempty"`  // change: its transaction's GTID
 	DB     string                `json:"db,omitempty"`
 	SQL    string                `json:"sql,omitempty"`
 	DBs    map[string]string     `json:"dbs,omitempty"`
@@ -248,10 +290,10 @@ func toHistTables(m map[string]*tableInfo) map[string]*histTable {
 }
 
 func (h *history) encode() []byte {
-	f := histFile{V: historyVersion, Flavor: h.flavor,
-		Base: &histPoint{binlogPos: h.baseAt, DBs: h.base.dbs, Tables: toHistTables(h.base.tables)}}
+	f := histFile{V: historyVersion, Flavor: h.flavor, Server: h.server,
+		Base: &histPoint{binlogPos: h.baseAt, GTIDs: h.baseGTIDs, DBs: h.base.dbs, Tables: toHistTables(h.base.tables)}}
 	for _, e := range h.entries {
-		f.DDL = append(f.DDL, &histPoint{binlogPos: e.at, DB: e.db, SQL: e.sql, DBs: e.dbs, Tables: toHistTables(e.tables)})
+		f.DDL = append(f.DDL, &histPoint{binlogPos: e.at, GTID: e.gtid, DB: e.db, SQL: e.sql, DBs: e.dbs, Tables: toHistTables(e.tables)})
 	}
 	b, err := json.Marshal(f)
 	if err != nil {
@@ -298,7 +340,10 @@ func loadHistory(ctx context.Context, store cdc.OffsetStore, key string) (*histo
 	if f.Base == nil || f.Base.File == "" || f.Base.Tables == nil {
 		return nil, corrupt("has no base (binlog position and table schemas)")
 	}
-	h := &history{store: store, key: key, flavor: f.Flavor, baseAt: f.Base.binlogPos}
+	if !plainGTIDText(f.Base.GTIDs) {
+		return nil, corrupt("has a malformed GTID state in its base")
+	}
+	h := &history{store: store, key: key, flavor: f.Flavor, server: f.Server, baseAt: f.Base.binlogPos, baseGTIDs: f.Base.GTIDs}
 	h.base = &schemaModel{tables: map[string]*tableInfo{}, dbs: map[string]string{}}
 	maps.Copy(h.base.dbs, f.Base.DBs)
 	for k, t := range f.Base.Tables {
@@ -313,7 +358,10 @@ func loadHistory(ctx context.Context, store cdc.OffsetStore, key string) (*histo
 			return nil, corrupt(fmt.Sprintf("has a change (number %d) without a position or out of position order", i+1))
 		}
 		last = p.binlogPos
-		e := histEntry{at: p.binlogPos, db: p.DB, sql: p.SQL, dbs: p.DBs, tables: map[string]*tableInfo{}}
+		if !plainGTIDText(p.GTID) {
+			return nil, corrupt(fmt.Sprintf("has a change (number %d) with a malformed GTID", i+1))
+		}
+		e := histEntry{at: p.binlogPos, gtid: p.GTID, db: p.DB, sql: p.SQL, dbs: p.DBs, tables: map[string]*tableInfo{}}
 		for k, t := range p.Tables {
 			e.tables[k] = t.info()
 		}

@@ -535,7 +535,7 @@ func (st *stream) discover(ctx context.Context, db, name string) (*tableInfo, er
 		return nil, err
 	}
 	st.req.Log().Debug("table not in the schema history: using its current definition", "table", db+"."+name)
-	st.hist.record(histEntry{at: binlogPos{st.file, st.next}, tables: map[string]*tableInfo{db + "." + name: info}})
+	st.hist.record(histEntry{at: binlogPos{st.file, st.next}, gtid: st.txGTID, tables: map[string]*tableInfo{db + "." + name: info}})
 	return info, st.hist.save(ctx)
 }
 
@@ -734,7 +734,7 @@ func (st *stream) ddl(ctx context.Context, q, defaultDB string) error {
 	}
 	if ap.tables != nil || ap.dbs != nil {
 		// ap changed cur already: only the entry is added.
-		st.hist.entries = append(st.hist.entries, histEntry{at: at, db: defaultDB, sql: q, tables: ap.tables, dbs: ap.dbs})
+		st.hist.entries = append(st.hist.entries, histEntry{at: at, gtid: st.txGTID, db: defaultDB, sql: q, tables: ap.tables, dbs: ap.dbs})
 		st.hist.compact()
 		if err := st.hist.save(ctx); err != nil {
 			return err

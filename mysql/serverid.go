@@ -47,7 +47,8 @@ func isSameIDError(err error) bool {
 //
 // A consumer that died without closing its connection stays registered until the
 // server's next write to it fails (a heartbeat at the latest), so a registration that
-// goes away within two heartbeat periods is taken for that and not reported.
+// goes away within two heartbeat periods is taken for that and not reported; one of
+// another Tributary source that stays is reported as retryable (see below).
 //
 // SHOW SLAVE HOSTS needs REPLICATION MASTER ADMIN on MariaDB 10.5+ (MySQL: REPLICATION
 // SLAVE); without it nothing is checked here, and a conflict is found once the server
@@ -60,7 +61,16 @@ func (s *Source) checkServerID(ctx context.Context, conn *client.Conn) error {
 			return err
 		}
 		if time.Now().After(deadline) {
-			return s.serverIDConflict(fmt.Sprintf("SHOW SLAVE HOSTS lists it with host %q", host))
+			err := s.serverIDConflict(fmt.Sprintf("SHOW SLAVE HOSTS lists it with host %q", host))
+			if strings.HasPrefix(host, "tributary-") {
+				// Another source of this library: most likely this consumer's previous
+				// process, whose connection the server holds until a write to it fails
+				// (minutes, when its host vanished rather than closed it). Retried, so
+				// a restart does not fail for good; a live one keeps being reported.
+				return cdc.Retryable(fmt.Errorf("%w (another Tributary source; if it is this consumer's previous process, "+
+					"the server drops its registration once a write to it fails: retrying)", err))
+			}
+			return err
 		}
 		select {
 		case <-ctx.Done():

@@ -30,14 +30,14 @@ import (
 // without a transaction, until endSnapshot. Several readers need one position: they
 // start their transactions under the global lock (also on MariaDB), or after the
 // position is read with LockNone.
-func (s *Source) beginSnapshot(ctx context.Context, conn *client.Conn, info serverInfo) (file string, pos uint32, readers []*client.Conn, err error) {
+func (s *Source) beginSnapshot(ctx context.Context, conn *client.Conn, info serverInfo) (at binlogStart, readers []*client.Conn, err error) {
 	// Extra readers connect first: the global lock, when taken, is held for as short
 	// a time as possible.
 	for range s.cfg.SnapshotParallelism - 1 {
 		c, err := s.connect(ctx)
 		if err != nil {
 			closeAll(readers)
-			return "", 0, nil, err
+			return binlogStart{}, nil, err
 		}
 		readers = append(readers, c)
 	}
@@ -50,11 +50,11 @@ func (s *Source) beginSnapshot(ctx context.Context, conn *client.Conn, info serv
 	all := append([]*client.Conn{conn}, readers...)
 	for _, c := range all {
 		if _, err := query(ctx, c, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
-			return "", 0, nil, fmt.Errorf("mysql: snapshot: %w", err)
+			return binlogStart{}, nil, fmt.Errorf("mysql: snapshot: %w", err)
 		}
 		// A slow consumer must not make the server drop a streamed snapshot read.
 		if _, err := query(ctx, c, "SET SESSION net_write_timeout = 3600"); err != nil {
-			return "", 0, nil, fmt.Errorf("mysql: snapshot: %w", err)
+			return binlogStart{}, nil, fmt.Errorf("mysql: snapshot: %w", err)
 		}
 	}
 	begin := func() error {
@@ -69,39 +69,39 @@ func (s *Source) beginSnapshot(ctx context.Context, conn *client.Conn, info serv
 	switch locking := s.cfg.SnapshotLocking; {
 	case locking == LockTables:
 		// Readers need no transaction: the locked tables do not change.
-		file, pos, err = s.lockTables(ctx, conn)
-		return file, pos, readers, err
+		at, err = s.lockTables(ctx, conn)
+		return at, readers, err
 	case mariadb && (locking == LockAuto || locking == LockNone) && len(readers) == 0:
 		if err := begin(); err != nil {
-			return "", 0, nil, err
+			return binlogStart{}, nil, err
 		}
-		file, pos, err = snapshotPosition(ctx, conn)
-		return file, pos, readers, err
+		at.file, at.pos, err = snapshotPosition(ctx, conn)
+		return at, readers, err
 	case locking == LockNone:
 		// Position first: what commits before the transactions start is streamed
 		// again, never lost.
-		if file, pos, err = masterStatus(ctx, conn); err != nil {
-			return "", 0, nil, err
+		if at, err = masterStatus(ctx, conn); err != nil {
+			return binlogStart{}, nil, err
 		}
-		return file, pos, readers, begin()
+		return at, readers, begin()
 	}
 	// A global read lock: MySQL's default, and what makes several readers'
 	// transactions start at one position.
 	if _, err := query(ctx, conn, "FLUSH TABLES WITH READ LOCK"); err != nil {
 		if denied(err) {
-			return "", 0, nil, fmt.Errorf("%w: mysql: the snapshot needs FLUSH TABLES WITH READ LOCK, which needs the RELOAD privilege: "+
+			return binlogStart{}, nil, fmt.Errorf("%w: mysql: the snapshot needs FLUSH TABLES WITH READ LOCK, which needs the RELOAD privilege: "+
 				"run GRANT RELOAD ON *.* TO the user, or set SnapshotLocking to tables or none (%v)", cdc.ErrInvalidConfig, err)
 		}
-		return "", 0, nil, fmt.Errorf("mysql: taking the snapshot's global read lock: %w", err)
+		return binlogStart{}, nil, fmt.Errorf("mysql: taking the snapshot's global read lock: %w", err)
 	}
 	unlock := func() { query(context.Background(), conn, "UNLOCK TABLES") }
 	if err := begin(); err != nil {
 		unlock()
-		return "", 0, nil, err
+		return binlogStart{}, nil, err
 	}
-	file, pos, err = masterStatus(ctx, conn)
+	at, err = masterStatus(ctx, conn)
 	unlock()
-	return file, pos, readers, err
+	return at, readers, err
 }
 
 func closeAll(conns []*client.Conn) {
@@ -112,10 +112,10 @@ func closeAll(conns []*client.Conn) {
 
 // lockTables locks the captured tables for reading (all in one statement, as LOCK
 // TABLES requires) and reads the binlog position.
-func (s *Source) lockTables(ctx context.Context, conn *client.Conn) (string, uint32, error) {
+func (s *Source) lockTables(ctx context.Context, conn *client.Conn) (binlogStart, error) {
 	r, err := query(ctx, conn, "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'")
 	if err != nil {
-		return "", 0, fmt.Errorf("mysql: listing the tables to lock: %w", err)
+		return binlogStart{}, fmt.Errorf("mysql: listing the tables to lock: %w", err)
 	}
 	var locks []string
 	for i := range r.RowNumber() {
@@ -128,18 +128,18 @@ func (s *Source) lockTables(ctx context.Context, conn *client.Conn) (string, uin
 	if len(locks) > 0 {
 		if _, err := query(ctx, conn, "LOCK TABLES "+strings.Join(locks, ", ")); err != nil {
 			if denied(err) {
-				return "", 0, fmt.Errorf("%w: mysql: SnapshotLocking tables needs the LOCK TABLES privilege on the captured databases: "+
+				return binlogStart{}, fmt.Errorf("%w: mysql: SnapshotLocking tables needs the LOCK TABLES privilege on the captured databases: "+
 					"run GRANT LOCK TABLES ON <db>.* TO the user (%v)", cdc.ErrInvalidConfig, err)
 			}
-			return "", 0, fmt.Errorf("mysql: locking the captured tables for the snapshot: %w", err)
+			return binlogStart{}, fmt.Errorf("mysql: locking the captured tables for the snapshot: %w", err)
 		}
 	}
-	file, pos, err := masterStatus(ctx, conn)
+	at, err := masterStatus(ctx, conn)
 	if err != nil {
 		query(context.Background(), conn, "UNLOCK TABLES")
-		return "", 0, err
+		return binlogStart{}, err
 	}
-	return file, pos, nil
+	return at, nil
 }
 
 // endSnapshot ends the snapshot transaction, or releases the table locks.
@@ -243,7 +243,7 @@ func (st *stream) snapshot(ctx context.Context) error {
 	}
 	// The snapshot is complete: from here on the position is the stream's.
 	st.markFile, st.markPos = st.file, st.next
-	hb := cdc.Event{Op: cdc.OpHeartbeat, Position: position{File: st.file, Pos: st.next}.encode()}
+	hb := cdc.Event{Op: cdc.OpHeartbeat, Position: position{File: st.file, Pos: st.next, GTIDs: st.gtidsText, Server: st.startServer}.encode()}
 	hb.Source.Connector = st.info.flavor
 	return st.send(ctx, []cdc.Event{hb})
 }
@@ -344,8 +344,8 @@ func (d *snapDelivery) deliver(c snapChunk) error {
 		} else {
 			progress.Table, progress.After = full, c.last
 		}
-		p = position{File: st.file, Pos: st.next, Snapshot: &snapshot{Done: slices.Clone(progress.Done),
-			Table: progress.Table, After: progress.After}}.encode()
+		p = position{File: st.file, Pos: st.next, GTIDs: st.gtidsText, Server: st.startServer,
+			Snapshot: &snapshot{Done: slices.Clone(progress.Done), Table: progress.Table, After: progress.After}}.encode()
 	}
 	d.read += int64(len(c.evs))
 	evs := c.evs

@@ -144,7 +144,8 @@ type serverInfo struct {
 	flavor      string // "mysql" or "mariadb" (go-mysql's flavor names and the connector names)
 	charset     string // character_set_server
 	version     string
-	rowMetaFull bool // binlog_row_metadata = FULL: table maps carry column names
+	rowMetaFull bool   // binlog_row_metadata = FULL: table maps carry column names
+	identity    string // serverIdentity
 }
 
 // check verifies the binlog settings and the privileges, naming the fix for each problem.
@@ -194,6 +195,9 @@ func (s *Source) check(ctx context.Context, conn *client.Conn, log *slog.Logger)
 				"before the history began or after a skipped DDL statement decode too (MySQL 8.0.1+, MariaDB 10.5+)",
 				"binlog_row_metadata", meta)
 		}
+	}
+	if info.identity, err = serverIdentity(ctx, conn, info.flavor); err != nil {
+		return info, err
 	}
 	return info, s.checkGrants(ctx, conn, log)
 }
@@ -277,29 +281,41 @@ func binaryLogs(ctx context.Context, conn *client.Conn) ([]string, error) {
 	return out, nil
 }
 
-// masterStatus returns the server's current binlog file and position.
-func masterStatus(ctx context.Context, conn *client.Conn) (string, uint32, error) {
+// binlogStart is a point to stream from: a binlog position and, on MySQL, the
+// executed GTID set read with it.
+type binlogStart struct {
+	file     string
+	pos      uint32
+	executed string
+}
+
+// masterStatus returns the server's current binlog position.
+func masterStatus(ctx context.Context, conn *client.Conn) (binlogStart, error) {
 	r, err := query(ctx, conn, "SHOW MASTER STATUS")
 	if err != nil {
 		var me *gmysql.MyError
 		if !errors.As(err, &me) {
-			return "", 0, err
+			return binlogStart{}, err
 		}
 		// MySQL 8.4 renamed it.
 		if r, err = query(ctx, conn, "SHOW BINARY LOG STATUS"); err != nil {
-			return "", 0, fmt.Errorf("mysql: reading the current binlog position: %w", err)
+			return binlogStart{}, fmt.Errorf("mysql: reading the current binlog position: %w", err)
 		}
 	}
 	if r.RowNumber() == 0 {
-		return "", 0, fmt.Errorf("%w: mysql: the server reports no binlog position: is binary logging on?", cdc.ErrInvalidConfig)
+		return binlogStart{}, fmt.Errorf("%w: mysql: the server reports no binlog position: is binary logging on?", cdc.ErrInvalidConfig)
 	}
 	file, _ := cell(r, 0, 0)
 	p, _ := cell(r, 0, 1)
 	pos, err := strconv.ParseUint(p, 10, 32)
 	if err != nil {
-		return "", 0, fmt.Errorf("mysql: bad binlog position %q: %w", p, err)
+		return binlogStart{}, fmt.Errorf("mysql: bad binlog position %q: %w", p, err)
 	}
-	return file, uint32(pos), nil
+	at := binlogStart{file: file, pos: uint32(pos)}
+	if r.ColumnNumber() >= 5 { // MySQL: Executed_Gtid_Set, read atomically with the position
+		at.executed, _ = cell(r, 0, 4)
+	}
+	return at, nil
 }
 
 // Open implements cdc.Source.
@@ -334,53 +350,82 @@ func (s *Source) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, err
 		meta.Close()
 		return nil, err
 	}
+	st.enc.server = info.identity
 	mode := s.cfg.SnapshotMode
 	err = nil
 	fresh := false // take a new snapshot from scratch
+	var logs []string
 	switch {
 	case stored && start.Snapshot == nil && mode == cdc.SnapshotInitialOnly:
 		// The snapshot is done: nothing more to deliver, whatever the binlog holds.
 	case stored:
-		logs, err := binaryLogs(ctx, meta)
-		if err != nil {
+		if logs, err = binaryLogs(ctx, meta); err != nil {
 			return fail(err)
 		}
-		if !slices.Contains(logs, start.File) {
-			if mode != cdc.SnapshotWhenNeeded {
-				return fail(fmt.Errorf("%w: mysql: binlog file %s of the stored position %s was purged from the server (it has %s): "+
-					"take a new snapshot (SnapshotMode when_needed does it automatically, or delete the stored offsets), "+
-					"and keep binlogs longer than the longest consumer outage (binlog_expire_logs_seconds / expire_logs_days)",
-					cdc.ErrPositionLost, start.File, req.Position, describeLogs(logs)))
+		var lost error
+		switch {
+		case s.sameServer(ctx, meta, info, start, logs):
+		case start.GTIDs != "":
+			// Another server (a failover, or a position from a replica): its binlog
+			// files are its own, the GTIDs are the same.
+			st.byGTID = true
+			state, err := newGTIDTracker(info.flavor, start.GTIDs)
+			if err != nil {
+				return fail(fmt.Errorf("%w: %w", cdc.ErrCorruptOffsets, err))
 			}
-			req.Log().Warn("the stored binlog position was purged from the server: taking a new snapshot (snapshot mode when_needed)",
-				"position", req.Position.String())
-			fresh = true
-		} else if start.Snapshot == nil && mode == cdc.SnapshotAlways {
-			fresh = true
+			if lost = s.checkGTIDStart(ctx, meta, info, state, logs); lost != nil && !errors.Is(lost, cdc.ErrPositionLost) {
+				return fail(lost)
+			}
+		case !slices.Contains(logs, start.File):
+			lost = fmt.Errorf("%w: mysql: binlog file %s of the stored position %s was purged from the server (it has %s): "+
+				"take a new snapshot (SnapshotMode when_needed does it automatically, or delete the stored offsets), "+
+				"and keep binlogs longer than the longest consumer outage (binlog_expire_logs_seconds / expire_logs_days)",
+				cdc.ErrPositionLost, start.File, req.Position, describeLogs(logs))
+		default:
+			lost = fmt.Errorf("%w: mysql: the stored position %s was written on another server (%s, this is %s) and has no GTIDs, "+
+				"so it means nothing here: take a new snapshot (SnapshotMode when_needed does it automatically, or delete the stored offsets); "+
+				"with GTIDs on, positions resume on any server of the replication topology",
+				cdc.ErrPositionLost, req.Position, start.Server, info.identity)
+		}
+		switch {
+		case lost != nil && mode != cdc.SnapshotWhenNeeded:
+			return fail(lost)
+		case lost != nil:
+			req.Log().Warn("the stored binlog position is lost: taking a new snapshot (snapshot mode when_needed)",
+				"position", req.Position.String(), "err", lost)
+			fresh, st.byGTID = true, false
+		case start.Snapshot == nil && mode == cdc.SnapshotAlways:
+			fresh, st.byGTID = true, false
 		}
 	case mode != cdc.SnapshotNever:
 		fresh = true
 	}
 	switch {
 	case fresh:
-		var file string
-		var pos uint32
+		var at binlogStart
 		var base *schemaModel
-		base, err = s.stableModel(ctx, meta, info.flavor, func() (err error) {
+		base, err = s.stableModel(ctx, meta, info.flavor, req.Log(), func() (err error) {
 			closeAll(st.readers) // a DDL ran meanwhile: the snapshot starts again
-			file, pos, st.readers, err = s.beginSnapshot(ctx, meta, info)
+			at, st.readers, err = s.beginSnapshot(ctx, meta, info)
 			return err
 		})
 		if err != nil {
 			return fail(err)
 		}
 		st.snap = &snapshot{}
-		st.file, st.next = file, pos
+		st.file, st.next, st.startServer = at.file, at.pos, info.identity
+		if err = st.startGTIDs(ctx, "", at); err != nil {
+			return fail(err)
+		}
 		if !stored {
 			// Like a replication slot nobody confirmed: a later stream without a
 			// position re-delivers what this one streams (see doc.go, Positions).
-			if a, ok := s.anchor(req.Name, position{File: file, Pos: pos}); ok && a.File <= file && s.hasLog(ctx, meta, a.File) {
+			a, ok := s.anchor(req.Name, position{File: at.file, Pos: at.pos, GTIDs: st.gtidsText, Server: info.identity})
+			if ok && a.Server == info.identity && !(binlogPos{at.file, at.pos}).before(binlogPos{a.File, a.Pos}) && s.hasLog(ctx, meta, a.File) {
 				st.file, st.next = a.File, a.Pos
+				if err = st.startGTIDs(ctx, a.GTIDs, binlogStart{}); err != nil {
+					return fail(err)
+				}
 				err = st.initHistory(ctx, nil, base, false)
 				break
 			}
@@ -389,11 +434,14 @@ func (s *Source) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, err
 	case start.Snapshot != nil:
 		// Resume the snapshot in a new transaction; the stream starts where the first
 		// snapshot's did.
-		if _, _, st.readers, err = s.beginSnapshot(ctx, meta, info); err != nil {
+		if _, st.readers, err = s.beginSnapshot(ctx, meta, info); err != nil {
 			return fail(err)
 		}
 		st.snap = start.Snapshot
-		st.file, st.next = start.File, start.Pos
+		st.file, st.next, st.startServer = start.File, start.Pos, start.Server
+		if err = st.startGTIDs(ctx, start.GTIDs, binlogStart{file: start.File, pos: start.Pos}); err != nil {
+			return fail(err)
+		}
 		err = st.initHistory(ctx, nil, nil, true)
 	case stored:
 		if mode == cdc.SnapshotInitialOnly {
@@ -401,24 +449,32 @@ func (s *Source) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, err
 			break
 		}
 		st.file, st.next = start.File, start.Pos
-		st.skipFile, st.skipPos, st.skipN = start.File, start.Pos, start.TxDone
-		st.lastGTID = start.GTID
+		st.skipFile, st.skipPos, st.skipN, st.skipGTID = start.File, start.Pos, start.TxDone, start.TxGTID
+		if err = st.startGTIDs(ctx, start.GTIDs, binlogStart{file: start.File, pos: start.Pos}); err != nil {
+			return fail(err)
+		}
 		err = st.initHistory(ctx, nil, nil, true)
 	default: // snapshot mode never, no stored position
-		var file string
-		var pos uint32
+		var at binlogStart
 		var base *schemaModel
-		base, err = s.stableModel(ctx, meta, info.flavor, func() (err error) {
-			file, pos, err = masterStatus(ctx, meta)
+		base, err = s.stableModel(ctx, meta, info.flavor, req.Log(), func() (err error) {
+			at, err = masterStatus(ctx, meta)
 			return err
 		})
 		if err != nil {
 			return fail(err)
 		}
-		st.file, st.next = file, pos
+		st.file, st.next = at.file, at.pos
 		st.startHeartbeat = true
-		if a, ok := s.anchor(req.Name, position{File: file, Pos: pos}); ok && s.hasLog(ctx, meta, a.File) {
+		if err = st.startGTIDs(ctx, "", at); err != nil {
+			return fail(err)
+		}
+		a, ok := s.anchor(req.Name, position{File: at.file, Pos: at.pos, GTIDs: st.gtidsText, Server: info.identity})
+		if ok && a.Server == info.identity && s.hasLog(ctx, meta, a.File) {
 			st.file, st.next = a.File, a.Pos
+			if err = st.startGTIDs(ctx, a.GTIDs, binlogStart{}); err != nil {
+				return fail(err)
+			}
 			err = st.initHistory(ctx, nil, base, false)
 			break
 		}
@@ -434,7 +490,7 @@ func (s *Source) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, err
 // stableModel reads the schemas of the captured databases around mark (which takes the
 // binlog position the stream starts from), again until no DDL ran in between, so the
 // model is the one valid at that position.
-func (s *Source) stableModel(ctx context.Context, conn *client.Conn, flavor string, mark func() error) (*schemaModel, error) {
+func (s *Source) stableModel(ctx context.Context, conn *client.Conn, flavor string, log *slog.Logger, mark func() error) (*schemaModel, error) {
 	for attempt := 0; ; attempt++ {
 		before, err := s.loadModel(ctx, conn, flavor)
 		if err != nil {
@@ -447,7 +503,15 @@ func (s *Source) stableModel(ctx context.Context, conn *client.Conn, flavor stri
 		if err != nil {
 			return nil, err
 		}
-		if reflect.DeepEqual(before, after) || attempt == 4 {
+		if reflect.DeepEqual(before, after) {
+			return after, nil
+		}
+		if attempt == 4 {
+			// DDL keeps running: go on with the later schemas. A statement between the
+			// two reads that the stream then reads again is applied to them twice,
+			// which the applier tolerates (IF NOT EXISTS semantics).
+			log.Warn("the captured tables' schemas kept changing while the start position was taken; " +
+				"starting with the schemas read after it")
 			return after, nil
 		}
 		// A DDL ran meanwhile (a snapshot transaction is ended by the next
@@ -466,15 +530,41 @@ func (st *stream) initHistory(ctx context.Context, base, fallback *schemaModel, 
 	}
 	key := st.req.AuxKey(historyKeySuffix)
 	at := binlogPos{st.file, st.next}
+	if st.byGTID {
+		// Positions of another server: the history begins again at this server's
+		// oldest binlog, before any position it will record.
+		logs, err := binaryLogs(ctx, st.meta)
+		if err != nil {
+			return err
+		}
+		if len(logs) == 0 {
+			return fmt.Errorf("mysql: the server lists no binlog files")
+		}
+		at = binlogPos{logs[0], 4}
+	}
 	if base == nil {
 		h, err := loadHistory(ctx, store, key)
 		if err != nil {
 			return err
 		}
+		if h != nil && (st.byGTID || h.server != "" && h.server != st.info.identity && st.gtids != nil) {
+			// A history of another server's positions (a failover, or back after
+			// one): find the start by GTID, and begin the history again at it.
+			if !h.rewindGTIDs(st.gtids) {
+				st.req.Log().Warn("the start position's GTID state does not include the schema history's first one: "+
+					"events before the history's start decode with its first schemas", "start", st.gtidsText, "history", h.baseGTIDs)
+			}
+			st.hist = newHistory(store, key, st.info.flavor, at, h.cur)
+			st.hist.server, st.hist.baseGTIDs = st.info.identity, st.gtidsText
+			return st.hist.save(ctx)
+		}
 		if h != nil {
 			if !h.rewind(at) {
 				st.req.Log().Warn("the start position is older than the schema history, which begins later: "+
 					"events before the history's start decode with its first schemas", "start", at.String(), "history", h.baseAt.String())
+			}
+			if h.server == "" {
+				h.server = st.info.identity // a history of an earlier version
 			}
 			st.hist = h
 			return nil
@@ -493,7 +583,36 @@ func (st *stream) initHistory(ctx context.Context, base, fallback *schemaModel, 
 		}
 	}
 	st.hist = newHistory(store, key, st.info.flavor, at, base)
+	st.hist.server, st.hist.baseGTIDs = st.info.identity, st.gtidsText
 	return st.hist.save(ctx)
+}
+
+// startGTIDs sets the GTID state the stream starts with: stored, or the server's at
+// the start position. A state the server cannot tell (MySQL without GTIDs) leaves
+// the stream without one.
+func (st *stream) startGTIDs(ctx context.Context, stored string, at binlogStart) error {
+	st.gtids, st.gtidsText = nil, ""
+	if stored != "" {
+		g, err := newGTIDTracker(st.info.flavor, stored)
+		if err != nil {
+			return fmt.Errorf("%w: %w", cdc.ErrCorruptOffsets, err)
+		}
+		st.gtids, st.gtidsText = g, g.text
+		return nil
+	}
+	if at.file == "" {
+		return nil
+	}
+	g, err := gtidStateAt(ctx, st.meta, st.info, at.file, at.pos, at.executed)
+	if err != nil {
+		st.req.Log().Warn("cannot read the GTID state at the start position: positions will not record GTIDs, so they resume on this server only",
+			"file", at.file, "pos", at.pos, "err", err)
+		return nil
+	}
+	if g != nil {
+		st.gtids, st.gtidsText = g, g.text
+	}
+	return nil
 }
 
 // anchor returns the start of the first stream opened without a position under the

@@ -49,7 +49,10 @@ type stream struct {
 	startHeartbeat bool      // announce the start position (it was not asked for)
 	skipFile       string    // resume inside the transaction beginning at skipFile:skipPos ...
 	skipPos        uint32
-	skipN          int64 // ... after this many rows
+	skipN          int64  // ... after this many rows
+	skipGTID       string // ... or the transaction with this GTID, when byGTID
+	byGTID         bool   // start after the GTID state gtids, not at file:next (another server)
+	startServer    string // the server file:next belong to, for the snapshot's positions
 
 	// catalog, owned by run
 	tables map[string]*tableState // "db.table"
@@ -58,10 +61,13 @@ type stream struct {
 	hist   *history // the schemas by binlog position; cur is at the read position
 
 	// binlog state, owned by run
-	enc         posEncoder
-	file        string // current binlog file
-	next        uint32 // position after the last event read
-	lastGTID    string // of the last transaction read
+	enc  posEncoder
+	file string // current binlog file
+	next uint32 // position after the last event read
+	// gtids is the GTID state after the last transaction read (nil when the server's
+	// transactions have no GTIDs or its state is unknown), gtidsText its text.
+	gtids       *gtidTracker
+	gtidsText   string
 	serverID    uint32 // of the last event read
 	inTx        bool
 	explicit    bool // the transaction ends with XID or COMMIT, not with its statement
@@ -99,7 +105,9 @@ func (st *stream) start() {
 // so there is nothing to tell it. Commit only checks the position.
 func (st *stream) Commit(_ context.Context, pos cdc.Position) error {
 	p, err := parsePosition(pos)
-	if err == nil && st.hist != nil {
+	// A snapshot resumed on another server hands out that server's positions until
+	// the stream starts: they cannot be compared with this server's.
+	if err == nil && st.hist != nil && (p.Server == "" || p.Server == st.info.identity) {
 		st.hist.commit(binlogPos{p.File, p.Pos})
 	}
 	return err
@@ -217,10 +225,22 @@ func (st *stream) stream(ctx context.Context) error {
 		Logger:              slog.New(quietLogger{st.req.Log().Handler()}),
 	})
 	defer syncer.Close()
-	st.req.Log().Debug("starting the binlog stream", "file", st.file, "pos", st.next, "server_id", cfg.ServerID)
-	streamer, err := syncer.StartSync(gmysql.Position{Name: st.file, Pos: st.next})
-	if err != nil {
-		return classify(fmt.Errorf("mysql: starting the binlog stream at %s:%d: %w", st.file, st.next, err))
+	var streamer *replication.BinlogStreamer
+	var err error
+	if st.byGTID {
+		// The server names the file and position it starts from in its first
+		// (artificial) rotate event.
+		st.req.Log().Info("starting the binlog stream from a GTID state: the stored position is from another server",
+			"gtids", st.gtidsText, "server_id", cfg.ServerID)
+		st.file, st.next = "", 4
+		if streamer, err = syncer.StartSyncGTID(st.gtids.set()); err != nil {
+			return classify(fmt.Errorf("mysql: starting the binlog stream after GTID state %s: %w", st.gtidsText, err))
+		}
+	} else {
+		st.req.Log().Debug("starting the binlog stream", "file", st.file, "pos", st.next, "server_id", cfg.ServerID)
+		if streamer, err = syncer.StartSync(gmysql.Position{Name: st.file, Pos: st.next}); err != nil {
+			return classify(fmt.Errorf("mysql: starting the binlog stream at %s:%d: %w", st.file, st.next, err))
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -278,6 +298,9 @@ func (st *stream) stream(ctx context.Context) error {
 			}
 			if isSameIDError(it.err) {
 				return st.src.serverIDConflict(fmt.Sprintf("the server disconnected this stream for it: %v", it.err))
+			}
+			if st.byGTID && st.file == "" {
+				return gtidStreamError(it.err, st.gtidsText)
 			}
 			return streamError(it.err, st.file, st.next)
 		}
@@ -440,7 +463,7 @@ func (st *stream) begin(start uint32, gtid string, ts uint32) {
 	st.txOrder, st.txSkip, st.lastMid, st.txEvents, st.txInPending = 0, 0, 0, 0, false
 	if st.skipN > 0 {
 		// The stream was opened inside this transaction: skip the rows handled.
-		if st.skipFile == st.file && st.skipPos == start {
+		if st.byGTID && gtid != "" && gtid == st.skipGTID || !st.byGTID && st.skipFile == st.file && st.skipPos == start {
 			st.txSkip, st.lastMid = st.skipN, st.skipN
 		} else {
 			st.req.Log().Warn("the stored position is inside a transaction, but the stream did not start with it; no rows skipped",
@@ -448,8 +471,14 @@ func (st *stream) begin(start uint32, gtid string, ts uint32) {
 		}
 		st.skipN = 0
 	}
-	st.idBuf = append(append(append(append(st.idBuf[:0], "mysql:"...), st.file...), ':'), strconv.FormatUint(uint64(start), 10)...)
-	st.idBuf = append(st.idBuf, ':')
+	// A GTID names the transaction on every server of a replication topology, so the
+	// IDs stay the same after a failover.
+	if gtid != "" {
+		st.idBuf = append(append(append(st.idBuf[:0], "mysql:"...), gtid...), ':')
+	} else {
+		st.idBuf = append(append(append(append(st.idBuf[:0], "mysql:"...), st.file...), ':'), strconv.FormatUint(uint64(start), 10)...)
+		st.idBuf = append(st.idBuf, ':')
+	}
 	st.txID = string(st.idBuf)
 }
 
@@ -461,8 +490,8 @@ func (st *stream) commit(end uint32) {
 	}
 	st.inTx = false
 	st.txSkip = 0
-	if st.txGTID != "" {
-		st.lastGTID = st.txGTID
+	if st.txGTID != "" && st.gtids != nil {
+		st.advanceGTIDs(st.txGTID)
 	}
 	if st.txEvents == 0 {
 		// Only uncaptured changes: let the position follow now and then.
@@ -471,7 +500,7 @@ func (st *stream) commit(end uint32) {
 		}
 		return
 	}
-	pos := st.enc.at(st.file, end, 0, st.lastGTID)
+	pos := st.enc.at(st.file, end, 0, st.gtidsText, "")
 	if n := len(st.pending); st.txInPending && n > 0 {
 		st.pending[n-1].Position = pos
 	} else {
@@ -488,7 +517,10 @@ func (st *stream) heartbeat() {
 	if st.file == st.markFile && st.next == st.markPos {
 		return
 	}
-	hb := cdc.Event{Op: cdc.OpHeartbeat, Position: st.enc.at(st.file, st.next, 0, st.lastGTID)}
+	if st.file == "" {
+		return // started from a GTID state: no position on this server yet
+	}
+	hb := cdc.Event{Op: cdc.OpHeartbeat, Position: st.enc.at(st.file, st.next, 0, st.gtidsText, "")}
 	hb.Source.Connector = st.info.flavor
 	st.pending = append(st.pending, hb)
 	st.markFile, st.markPos, st.markTime = st.file, st.next, time.Now()
@@ -508,7 +540,8 @@ func (st *stream) stamp(ev *cdc.Event) {
 	st.idBuf = strconv.AppendInt(append(st.idBuf[:0], st.txID...), st.txOrder, 10)
 	ev.SetID(string(st.idBuf))
 	if st.txOrder-st.lastMid >= midTxEvery {
-		ev.Position = st.enc.at(st.txFile, st.txBegin, st.txOrder, st.txGTID)
+		// The state before the transaction: a restart from GTIDs starts with it.
+		ev.Position = st.enc.at(st.txFile, st.txBegin, st.txOrder, st.gtidsText, st.txGTID)
 		st.lastMid = st.txOrder
 	}
 	st.txEvents++
