@@ -22,7 +22,7 @@ func BenchmarkStreamLargeTransaction(b *testing.B) {
 	st := open(b, src, nil)
 	start := readStart(b, st)
 	st.Close()
-	run(b, c, fmt.Sprintf("INSERT INTO %s.t SELECT seq, CONCAT('note ', seq), seq / 100, NOW(6) FROM test.seq_1_to_%d", db, benchRows))
+	run(b, c, insertSeq(db+".t", "seq, CONCAT('note ', seq), seq / 100, NOW(6)", 1, benchRows))
 	b.ResetTimer()
 	for range b.N {
 		st := open(b, src, start)
@@ -59,7 +59,7 @@ func BenchmarkSnapshot(b *testing.B) {
 	db := newDB(b, shared, "benchsnap")
 	c := dial(b, shared)
 	run(b, c, "CREATE TABLE "+db+".t (id INT PRIMARY KEY, note VARCHAR(40) NOT NULL, amount DECIMAL(10,2), at DATETIME(6))",
-		fmt.Sprintf("INSERT INTO %s.t SELECT seq, CONCAT('note ', seq), seq / 100, NOW(6) FROM test.seq_1_to_%d", db, benchRows))
+		insertSeq(db+".t", "seq, CONCAT('note ', seq), seq / 100, NOW(6)", 1, benchRows))
 	b.ResetTimer()
 	for range b.N {
 		src := newSource(b, shared, mysql.Config{Tables: []string{db + ".t"}, SnapshotChunkSize: 4096})

@@ -53,7 +53,7 @@ func TestRestartInsideLargeTransaction(t *testing.T) {
 			insertErr <- ctx.Err()
 			return
 		}
-		_, err := w.Execute(fmt.Sprintf("INSERT INTO %s.big SELECT seq, CONCAT('row ', seq) FROM test.seq_1_to_%d", db, rows))
+		_, err := w.Execute(insertSeq(db+".big", "seq, CONCAT('row ', seq)", 1, rows))
 		insertErr <- err
 	}()
 	errStop := errors.New("consumer stops")

@@ -338,10 +338,11 @@ func loadVersions(c *client.Conn) (*mysqlResult, error) {
 // the first snapshot's position (see the package documentation): there only the
 // streamed changes of a row must keep increasing.
 func TestCrashRestart(t *testing.T) {
+	needOwnServer(t, "restarts the server, and starts it with binlog_row_metadata = MINIMAL")
 	m := testdb.NewMariaDB(t, testdb.MariaDBOptions{Args: []string{"--binlog-row-metadata=MINIMAL"}})
 	c := dial(t, m)
 	run(t, c, "CREATE TABLE test.items (id INT PRIMARY KEY, version INT NOT NULL)",
-		fmt.Sprintf("INSERT INTO test.items SELECT seq, 0 FROM test.seq_1_to_%d", crashRows))
+		insertSeq("test.items", "seq, 0", 1, crashRows))
 	dir := t.TempDir()
 	store := offsets.NewFile(filepath.Join(dir, "offsets.json"))
 	began := time.Now()

@@ -54,6 +54,7 @@ func insertRows(from, to int) string {
 // schema history, which must be found by GTID on the other server. Event IDs must be
 // the same whichever server delivered the change.
 func TestFailoverByGTID(t *testing.T) {
+	needOwnServer(t, "starts a MariaDB primary and its replica")
 	const meta = "--binlog-row-metadata=MINIMAL"
 	p := testdb.NewMariaDB(t, testdb.MariaDBOptions{Args: []string{meta}})
 	r := replicaOf(t, p, meta)
@@ -138,6 +139,7 @@ func TestFailoverByGTID(t *testing.T) {
 // after: its binlogs no longer hold the transactions after the position (lost; a
 // new snapshot under when_needed), or it has not applied them yet (retryable).
 func TestGTIDStartErrors(t *testing.T) {
+	needOwnServer(t, "starts a MariaDB primary and its replica, and purges binlogs")
 	p := testdb.NewMariaDB(t)
 	r := replicaOf(t, p)
 	pc, rc := dial(t, p), dial(t, r)

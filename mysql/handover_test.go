@@ -30,7 +30,7 @@ func testHandover(t *testing.T, locking mysql.SnapshotLocking) {
 	db := newDB(t, shared, "handover")
 	c := dial(t, shared)
 	run(t, c, "CREATE TABLE "+db+".items (id INT PRIMARY KEY, version INT NOT NULL)",
-		"INSERT INTO "+db+".items SELECT seq, 0 FROM test.seq_1_to_20000",
+		insertSeq(db+".items", "seq, 0", 1, 20000),
 		"CREATE TABLE "+db+".marker (id INT PRIMARY KEY)")
 	src := newSource(t, shared, mysql.Config{Tables: []string{db + ".items", db + ".marker"}, SnapshotChunkSize: 500,
 		SnapshotLocking: locking})

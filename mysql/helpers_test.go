@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,7 +17,10 @@ import (
 	"github.com/tributary-cdc/cdc/mysql"
 )
 
-// shared is the MariaDB server of the tests that do not need one of their own.
+// shared is the MariaDB server of the tests that do not need one of their own. With
+// TRIBUTARY_TEST_MYSQL_DSN set it is that server instead, MariaDB or MySQL, and so is
+// every server testdb.NewMariaDB returns: tests that need a server of their own (other
+// settings, restarts) skip there, saying why (see needOwnServer).
 var shared *testdb.MariaDB
 
 func TestMain(m *testing.M) {
@@ -116,3 +121,106 @@ func open(t testing.TB, src cdc.Source, pos cdc.Position) cdc.Stream {
 type stateHook func(from, to cdc.State)
 
 func (h stateHook) OnStateChange(from, to cdc.State) { h(from, to) }
+
+// needOwnServer skips t when the tests run against an external server
+// (TRIBUTARY_TEST_MYSQL_DSN): t needs a server it starts, restarts or changes, for the
+// reason given ("restarts the server"). It does nothing otherwise.
+func needOwnServer(t testing.TB, why string) {
+	t.Helper()
+	shared.SkipIfExternal(t, why)
+}
+
+// versions caches SELECT VERSION() per server address.
+var versions sync.Map
+
+// serverVersion returns the server's SELECT VERSION(), e.g. "10.11.6-MariaDB-log" or
+// "8.0.36".
+func serverVersion(t testing.TB, m *testdb.MariaDB) string {
+	t.Helper()
+	if v, ok := versions.Load(m.Addr); ok {
+		return v.(string)
+	}
+	v := one(t, dial(t, m), "SELECT VERSION()")
+	versions.Store(m.Addr, v)
+	return v
+}
+
+// isMariaDB tells MariaDB from MySQL by the server's version.
+func isMariaDB(t testing.TB, m *testdb.MariaDB) bool {
+	t.Helper()
+	return strings.Contains(serverVersion(t, m), "MariaDB")
+}
+
+// needMariaDB skips t on a MySQL server, which only an external server can be, for
+// the reason given ("uses MariaDB's INET6 type"). A server testdb started must be
+// MariaDB: that fails t.
+func needMariaDB(t testing.TB, m *testdb.MariaDB, why string) {
+	t.Helper()
+	if isMariaDB(t, m) {
+		return
+	}
+	if !m.External() {
+		t.Fatalf("the server testdb started is not MariaDB (version %s)", serverVersion(t, m))
+	}
+	m.SkipIfExternal(t, "is MariaDB-only, the server is MySQL "+serverVersion(t, m)+": "+why)
+}
+
+// binlogFile returns the server's current binary log file: SHOW MASTER STATUS, or SHOW
+// BINARY LOG STATUS on MySQL 8.4, which dropped the former.
+func binlogFile(t testing.TB, c *client.Conn) string {
+	t.Helper()
+	r, err := c.Execute("SHOW MASTER STATUS")
+	if err != nil {
+		r, err = c.Execute("SHOW BINARY LOG STATUS")
+	}
+	if err != nil {
+		t.Fatalf("reading the binlog position: %v", err)
+	}
+	if r.RowNumber() == 0 {
+		t.Fatal("SHOW MASTER STATUS: no rows (binary logging off?)")
+	}
+	s, _ := r.GetString(0, 0)
+	return s
+}
+
+// rowMetadata returns the server's binlog_row_metadata (FULL, MINIMAL or NO_LOG).
+func rowMetadata(t testing.TB, m *testdb.MariaDB) string {
+	t.Helper()
+	return strings.ToUpper(one(t, dial(t, m), "SELECT @@GLOBAL.binlog_row_metadata"))
+}
+
+// serverWithRowMetadata returns a server whose binlog_row_metadata is one of want:
+// the shared server if it has one of them, or else a server of the test's own started
+// with the first. An external server without it cannot be reconfigured (other tests
+// share it): t skips.
+func serverWithRowMetadata(t testing.TB, want ...string) *testdb.MariaDB {
+	t.Helper()
+	have := rowMetadata(t, shared)
+	for _, w := range want {
+		if have == w {
+			return shared
+		}
+	}
+	needOwnServer(t, fmt.Sprintf("needs binlog_row_metadata %s, and the server has %s", strings.Join(want, " or "), have))
+	return testdb.NewMariaDB(t, testdb.MariaDBOptions{Args: []string{"--binlog-row-metadata=" + want[0]}})
+}
+
+// insertSeq returns an INSERT INTO table SELECT cols FROM seq ORDER BY seq, where seq
+// runs through lo..hi: "seq, CONCAT('row ', seq)". It works on MariaDB 10.2+ and MySQL
+// 8 alike (no sequence engine) and stays far below both servers' default recursion
+// limit (1000; MariaDB stops there without an error): the recursive CTE only counts to
+// the cube root of the row count, and three copies of it are joined. On MariaDB 10.11
+// a million rows take about 1 s longer than from its seq_1_to_N tables (3.0 s, 1.9 s).
+func insertSeq(table, cols string, lo, hi int) string {
+	n := hi - lo + 1
+	k := 1
+	for k*k*k < n {
+		k++
+	}
+	if k > 500 {
+		panic(fmt.Sprintf("insertSeq: %d rows are too many", n))
+	}
+	return fmt.Sprintf("INSERT INTO %s WITH RECURSIVE digit(d) AS (SELECT 0 UNION ALL SELECT d + 1 FROM digit WHERE d < %d), "+
+		"seq(seq) AS (SELECT %d + a.d + %d * (b.d + %d * c.d) FROM digit a, digit b, digit c WHERE a.d + %d * (b.d + %d * c.d) < %d) "+
+		"SELECT %s FROM seq ORDER BY seq", table, k-1, lo, k, k, k, k, n, cols)
+}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/tributary-cdc/cdc"
 	"github.com/tributary-cdc/cdc/cdctest"
-	"github.com/tributary-cdc/cdc/internal/testdb"
 	"github.com/tributary-cdc/cdc/mysql"
 	"github.com/tributary-cdc/cdc/offsets"
 )
@@ -46,22 +45,24 @@ func rowText(ev cdc.Event) string {
 // and dropped, between rows;
 // every row decodes under the columns of its time, live, and again after a "process
 // restart" (a new Source and a new file offset store on the same file) resuming at the
-// position before all of it, when the tables have long changed or gone.
+// position before all of it, when the tables have long changed or gone. An external
+// server with binlog_row_metadata = NO_LOG (no names either) does as well.
 func TestSchemaHistoryMinimalMetadata(t *testing.T) {
-	m := testdb.NewMariaDB(t, testdb.MariaDBOptions{Args: []string{"--binlog-row-metadata=MINIMAL"}})
+	m := serverWithRowMetadata(t, "MINIMAL", "NO_LOG")
+	db := newDB(t, m, "hist")
 	c := dial(t, m)
-	run(t, c, "CREATE TABLE test.t (id INT PRIMARY KEY, a VARCHAR(10), b INT)")
+	run(t, c, "CREATE TABLE "+db+".t (id INT PRIMARY KEY, a VARCHAR(10), b INT)")
 	path := filepath.Join(t.TempDir(), "offsets.json")
-	cfg := mysql.Config{Tables: []string{"test.t", "test.u"}, SnapshotMode: cdc.SnapshotNever}
+	cfg := mysql.Config{Tables: []string{db + ".t", db + ".u"}, SnapshotMode: cdc.SnapshotNever}
 	st := openReq(t, newSource(t, m, cfg), "hist", offsets.NewFile(path), nil)
 	start := readStart(t, st)
 	run(t, c,
-		"INSERT INTO test.t VALUES (1, 'one', 11)",
-		"ALTER TABLE test.t ADD COLUMN c VARCHAR(5) DEFAULT 'x' AFTER id",
-		"INSERT INTO test.t (id, c, a, b) VALUES (2, 'cc', 'two', 22)",
-		"ALTER TABLE test.t DROP COLUMN b, MODIFY a VARCHAR(20) NOT NULL FIRST",
-		"INSERT INTO test.t VALUES ('three', 3, 'c3')",
-		"USE test",
+		"INSERT INTO "+db+".t VALUES (1, 'one', 11)",
+		"ALTER TABLE "+db+".t ADD COLUMN c VARCHAR(5) DEFAULT 'x' AFTER id",
+		"INSERT INTO "+db+".t (id, c, a, b) VALUES (2, 'cc', 'two', 22)",
+		"ALTER TABLE "+db+".t DROP COLUMN b, MODIFY a VARCHAR(20) NOT NULL FIRST",
+		"INSERT INTO "+db+".t VALUES ('three', 3, 'c3')",
+		"USE "+db,
 		"ALTER TABLE t CHANGE c c2 VARCHAR(5), ADD COLUMN n INT UNSIGNED",
 		"INSERT INTO t VALUES ('four', 4, 'c4', 4000000000)",
 		"CREATE TABLE u (k INT PRIMARY KEY, v VARCHAR(3))",
@@ -168,7 +169,7 @@ func TestCorruptSchemaHistory(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c := dial(t, shared)
-	file := one(t, c, "SHOW MASTER STATUS")
+	file := binlogFile(t, c)
 	pos := cdc.Position(`{"v":1,"file":"` + file + `","pos":4}`)
 	for _, bad := range []string{`{"v":9,"base":{}}`, `{{{`} {
 		store := offsets.NewMemory()

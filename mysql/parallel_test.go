@@ -33,7 +33,7 @@ func testParallelSnapshot(t *testing.T, locking mysql.SnapshotLocking) {
 		name := fmt.Sprintf("t%d", i)
 		names = append(names, name)
 		run(t, c, fmt.Sprintf("CREATE TABLE %s.%s (id INT PRIMARY KEY, version INT NOT NULL)", db, name),
-			fmt.Sprintf("INSERT INTO %s.%s SELECT seq, 0 FROM test.seq_1_to_%d", db, name, rows))
+			insertSeq(db+"."+name, "seq, 0", 1, rows))
 	}
 	run(t, c, "CREATE TABLE "+db+".zz_marker (id INT PRIMARY KEY)")
 	src := newSource(t, shared, mysql.Config{Databases: []string{db}, SnapshotChunkSize: 200,

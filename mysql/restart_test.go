@@ -16,6 +16,7 @@ import (
 // inserts rows 1..2000, one transaction each; the engine must reconnect by itself and
 // deliver every row, in order, exactly once.
 func TestServerRestartMidStream(t *testing.T) {
+	needOwnServer(t, "restarts the server")
 	m := testdb.NewMariaDB(t)
 	run(t, dial(t, m), "CREATE TABLE test.items (id INT PRIMARY KEY)")
 	var conn *client.Conn

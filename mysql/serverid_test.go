@@ -24,8 +24,12 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 func replica(t *testing.T, id uint32) (stop func()) {
 	t.Helper()
 	c := dial(t, shared)
-	file := one(t, c, "SHOW MASTER STATUS")
-	syncer := replication.NewBinlogSyncer(replication.BinlogSyncerConfig{ServerID: id, Flavor: gmysql.MariaDBFlavor,
+	file := binlogFile(t, c)
+	flavor := gmysql.MariaDBFlavor
+	if !isMariaDB(t, shared) {
+		flavor = gmysql.MySQLFlavor
+	}
+	syncer := replication.NewBinlogSyncer(replication.BinlogSyncerConfig{ServerID: id, Flavor: flavor,
 		Host: shared.Host, Port: uint16(shared.Port), User: shared.User, Password: shared.Password, Localhost: "other-replica",
 		DisableRetrySync: true, HeartbeatPeriod: 200 * time.Millisecond, Logger: quiet})
 	st, err := syncer.StartSync(gmysql.Position{Name: file, Pos: 4})
@@ -52,9 +56,12 @@ func replica(t *testing.T, id uint32) (stop func()) {
 		}
 	}
 	t.Cleanup(stop)
-	// Registered once SHOW SLAVE HOSTS lists it.
+	// Registered once SHOW SLAVE HOSTS (MySQL 8.4: SHOW REPLICAS) lists it.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		r, err := c.Execute("SHOW SLAVE HOSTS")
+		if err != nil {
+			r, err = c.Execute("SHOW REPLICAS")
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

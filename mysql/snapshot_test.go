@@ -24,11 +24,11 @@ func TestSnapshotResume(t *testing.T) {
 	db := newDB(t, shared, "snapres")
 	c := dial(t, shared)
 	run(t, c, "CREATE TABLE "+db+".a (id INT PRIMARY KEY, v INT)",
-		"INSERT INTO "+db+".a SELECT seq, seq FROM test.seq_1_to_1000",
+		insertSeq(db+".a", "seq, seq", 1, 1000),
 		"CREATE TABLE "+db+".b (k1 INT, k2 VARCHAR(20) CHARACTER SET latin1, v INT, PRIMARY KEY (k1, k2))",
-		"INSERT INTO "+db+".b SELECT seq DIV 10, CONCAT('é', seq MOD 10, ''''), seq FROM test.seq_0_to_499",
+		insertSeq(db+".b", "seq DIV 10, CONCAT('é', seq MOD 10, ''''), seq", 0, 499),
 		"CREATE TABLE "+db+".nokey (v INT)",
-		"INSERT INTO "+db+".nokey SELECT seq FROM test.seq_1_to_250")
+		insertSeq(db+".nokey", "seq", 1, 250))
 	cfg := mysql.Config{Databases: []string{db}, SnapshotChunkSize: 100}
 	src := newSource(t, shared, cfg)
 	st := open(t, src, nil)
@@ -135,7 +135,7 @@ func TestHeartbeats(t *testing.T) {
 	st := open(t, src, nil)
 	start := readStart(t, st)
 	run(t, c, "INSERT INTO "+db+".other VALUES (1)")
-	server := one(t, c, "SHOW MASTER STATUS")
+	server := binlogFile(t, c)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for {
@@ -176,7 +176,7 @@ func TestSnapshotLocking(t *testing.T) {
 			db := newDB(t, shared, "locking")
 			c0 := dial(t, shared)
 			run(t, c0, "CREATE TABLE "+db+".items (id INT PRIMARY KEY)",
-				"INSERT INTO "+db+".items SELECT seq FROM test.seq_1_to_5000")
+				insertSeq(db+".items", "seq", 1, 5000))
 			probe := dial(t, shared)
 			run(t, probe, "SET SESSION lock_wait_timeout = 1", "SET SESSION innodb_lock_wait_timeout = 1")
 			src := newSource(t, shared, mysql.Config{Tables: []string{db + ".items"}, SnapshotChunkSize: 100,
@@ -215,9 +215,9 @@ func TestTableDroppedDuringSnapshot(t *testing.T) {
 	db := newDB(t, shared, "dropsnap")
 	c := dial(t, shared)
 	run(t, c, "CREATE TABLE "+db+".a (id INT PRIMARY KEY)",
-		"INSERT INTO "+db+".a SELECT seq FROM test.seq_1_to_2000",
+		insertSeq(db+".a", "seq", 1, 2000),
 		"CREATE TABLE "+db+".b (id INT PRIMARY KEY)",
-		"INSERT INTO "+db+".b SELECT seq FROM test.seq_1_to_10")
+		insertSeq(db+".b", "seq", 1, 10))
 	dropper := dial(t, shared)
 	src := newSource(t, shared, mysql.Config{Databases: []string{db}, SnapshotChunkSize: 100})
 	eng, err := cdc.NewEngine(src, cdc.WithQueueLimits(100, 64<<20))
