@@ -336,10 +336,13 @@ func loadVersions(c *client.Conn) (*mysqlResult, error) {
 // and within one run no row goes back to an older version, except that a run
 // resuming a snapshot reads rows as they are now and then streams the changes since
 // the first snapshot's position (see the package documentation): there only the
-// streamed changes of a row must keep increasing.
+// streamed changes of a row must keep increasing. Streaming runs alternate between
+// the primary and a replica of it (a failover and back at every restart): each
+// resumes from the other server's position by GTID, inside large transactions too.
 func TestCrashRestart(t *testing.T) {
 	needOwnServer(t, "restarts the server, and starts it with binlog_row_metadata = MINIMAL")
 	m := testdb.NewMariaDB(t, testdb.MariaDBOptions{Args: []string{"--binlog-row-metadata=MINIMAL"}})
+	replica := replicaOf(t, m, "--binlog-row-metadata=MINIMAL")
 	c := dial(t, m)
 	run(t, c, "CREATE TABLE test.items (id INT PRIMARY KEY, version INT NOT NULL)",
 		insertSeq("test.items", "seq, 0", 1, crashRows))
@@ -377,9 +380,11 @@ func TestCrashRestart(t *testing.T) {
 		phase      string
 		restartAt  int
 		restartsIn int
+		addr       string
 	}
 	var runs []*runInfo
 	kills, snapKills, streamKills, restarts, midTx, bigKills := 0, 0, 0, 0, 0, 0
+	streamRuns, replicaRuns, failovers, midTxFailovers := 0, 0, 0, 0
 	var child *osexec.Cmd
 	var exited chan error
 	t.Cleanup(func() {
@@ -418,6 +423,20 @@ func TestCrashRestart(t *testing.T) {
 				midTx++
 			}
 		}
+		r.addr = m.Addr
+		if r.kind == "stream" {
+			if streamRuns++; streamRuns%2 == 0 {
+				r.addr = replica.Addr
+				replicaRuns++
+			}
+			// The stored position names the server that wrote it.
+			if from := bytes.Contains(pos, []byte(`"server":"2"`)); from != (r.addr == replica.Addr) {
+				failovers++
+				if bytes.Contains(pos, []byte(`"n":`)) {
+					midTxFailovers++
+				}
+			}
+		}
 		runs = append(runs, r)
 		final := kills >= 8 && snapKills >= 2 && streamKills >= 4 && restarts == 1 && len(ddls) == 0 && bigKills >= 2
 		if final {
@@ -433,7 +452,7 @@ func TestCrashRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		child = osexec.Command(os.Args[0], "-test.run=^$")
-		child.Env = append(os.Environ(), crashEnvDir+"="+dir, crashEnvAddr+"="+m.Addr, crashEnvLog+"="+r.log)
+		child.Env = append(os.Environ(), crashEnvDir+"="+dir, crashEnvAddr+"="+r.addr, crashEnvLog+"="+r.log)
 		child.Stderr = errf
 		if err := child.Start(); err != nil {
 			t.Fatal(err)
@@ -510,7 +529,7 @@ func TestCrashRestart(t *testing.T) {
 				ddls = ddls[1:]
 			}
 		}
-		if r.kind == "stream" && restarts == 0 && streamKills >= 2 {
+		if r.kind == "stream" && restarts == 0 && streamKills >= 2 && r.addr == m.Addr {
 			time.Sleep(time.Duration(50+rng.IntN(200)) * time.Millisecond)
 			r.restartAt = lineCount(r.log)
 			t0 := time.Now()
@@ -723,12 +742,17 @@ func TestCrashRestart(t *testing.T) {
 	if midTx == 0 {
 		t.Fatal("no run resumed from a position inside a transaction")
 	}
+	if replicaRuns < 2 || failovers < 3 {
+		t.Fatalf("%d runs on the replica, %d resumed from the other server's position: want 2 and 3 at least", replicaRuns, failovers)
+	}
 	if restartRun == nil || w.txs.Load() == 0 || changes == 0 {
 		t.Fatalf("no server restart under a streaming child, or the writer committed nothing (%d txs)", w.txs.Load())
 	}
 	t.Logf("%d runs (%v, %d resumed inside a transaction) in %v: %d kills (%d in the snapshot, %d streaming), "+
 		"1 server restart (child reconnected after %d attempt(s)), 2 DDLs",
 		len(runs), kinds, midTx, elapsedRuns.Round(time.Millisecond), kills, snapKills, streamKills, restartRun.restartsIn)
+	t.Logf("%d streaming runs on the replica; %d runs resumed from the other server's position by GTID (%d inside a transaction)",
+		replicaRuns, failovers, midTxFailovers)
 	t.Logf("writer: %d transactions (%d of 1500 rows), %d committed changes, %d errors; %d events logged, %d duplicate deliveries; %d rows match",
 		w.txs.Load(), w.bigTxs.Load(), changes, w.errs.Load(), events, dups, len(want))
 }
