@@ -10,8 +10,10 @@ import (
 )
 
 // Unchanged is the value of a column whose value the source did not send because it did
-// not change: a PostgreSQL TOAST column that an update left alone. It is a typed marker,
-// never a magic string: test for it with IsUnchanged or a type switch.
+// not change: a PostgreSQL TOAST column that an update left alone, or a column missing
+// from a MySQL partial row image (binlog_row_image MINIMAL or NOBLOB, accepted with
+// mysql.Config.AllowPartialRowImages). It is a typed marker, never a magic string:
+// test for it with IsUnchanged or a type switch.
 type Unchanged struct{}
 
 func (Unchanged) String() string { return "<unchanged>" }

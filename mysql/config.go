@@ -66,6 +66,14 @@ type Config struct {
 	// binlog_row_metadata = FULL for the column names, signedness and ENUM/SET members).
 	SkipUnparseableDDL bool
 
+	// AllowPartialRowImages accepts a server with binlog_row_image MINIMAL or NOBLOB
+	// (logged as a warning) instead of refusing it. Row images then hold only some
+	// columns: the key (before images), the columns a statement set (after images),
+	// or all but unchanged BLOB/TEXT columns (NOBLOB). A column missing from an
+	// image is delivered as cdc.Unchanged{}, so Before of an update or delete may be
+	// little more than the key.
+	AllowPartialRowImages bool
+
 	// HeartbeatPeriod is how often the server sends a heartbeat while it has no binlog
 	// event to send (default 10s). An idle stream then still proves the connection is
 	// alive, and the position of the changes to uncaptured tables is committed. A

@@ -16,7 +16,8 @@
 //
 //	log_bin              on (MySQL 8: the default; MariaDB: --log-bin)
 //	binlog_format        ROW
-//	binlog_row_image     FULL
+//	binlog_row_image     FULL (MINIMAL or NOBLOB with Config.AllowPartialRowImages: columns
+//	                     missing from a row image arrive as cdc.Unchanged)
 //	binlog_row_metadata  MINIMAL or FULL (FULL recommended, see "Schemas")
 //	privileges           REPLICATION SLAVE, REPLICATION CLIENT (MariaDB 10.5+ shows it as
 //	                     BINLOG MONITOR) on *.*, SELECT on the captured tables, and on
@@ -264,8 +265,7 @@
 //     information_schema does (the binlog decoding does not depend on it). The base of
 //     the history holds every table of the captured databases, so a database with
 //     thousands of tables makes a history of a few MB, rewritten at each DDL statement.
-//   - XA transactions, binlog_row_image MINIMAL/NOBLOB (refused at start), MySQL's
-//     partial JSON updates, MariaDB 11.4+ servers that write events with log position 0.
+//   - XA transactions, MySQL's partial JSON updates, MariaDB 11.4+ servers that write events with log position 0.
 //
 // # Performance
 //

@@ -581,9 +581,14 @@ func (st *stream) tableMap(ctx context.Context, tm *replication.TableMapEvent) e
 }
 
 // row decodes one row image into vals (len = schema columns).
-func (d *decoder) row(img []any, vals []any) (cdc.Row, error) {
+func (d *decoder) row(img []any, skipped []int, vals []any) (cdc.Row, error) {
 	if len(img) != len(d.idx) {
 		return cdc.Row{}, fmt.Errorf("mysql: %s: row of %d columns, table map of %d", d.table.id, len(img), len(d.idx))
+	}
+	for _, i := range skipped { // not in a partial row image (binlog_row_image MINIMAL, NOBLOB)
+		if j := d.idx[i]; j >= 0 {
+			vals[j] = cdc.Unchanged{}
+		}
 	}
 	for i, v := range img {
 		j := d.idx[i]
@@ -599,13 +604,17 @@ func (d *decoder) row(img []any, vals []any) (cdc.Row, error) {
 	return cdc.NewRow(d.schema.Names(), vals), nil
 }
 
-// key builds the key row from a decoded row.
-func (d *decoder) key(r cdc.Row, vals []any) cdc.Row {
+// key builds the key row from a decoded row; a key column missing from it (a partial
+// after image leaves out an unchanged key) comes from before.
+func (d *decoder) key(r, before cdc.Row, vals []any) cdc.Row {
 	if len(d.keyIdx) == 0 || r.IsZero() {
 		return cdc.Row{}
 	}
 	for i, j := range d.keyIdx {
 		vals[i] = r.At(j)
+		if _, missing := vals[i].(cdc.Unchanged); missing && !before.IsZero() {
+			vals[i] = before.At(j)
+		}
 	}
 	return cdc.NewRow(d.keyCols, vals)
 }

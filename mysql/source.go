@@ -175,9 +175,13 @@ func (s *Source) check(ctx context.Context, conn *client.Conn, log *slog.Logger)
 			"and set binlog_format = ROW in the server's configuration (sessions already open keep their format until they reconnect)",
 			cdc.ErrInvalidConfig, f, s.cfg.Addr)
 	}
-	if img := vars["binlog_row_image"]; img != "" && img != "FULL" {
+	if img := vars["binlog_row_image"]; img != "" && img != "FULL" && s.cfg.AllowPartialRowImages {
+		s.warnOnce(log, "row-image", "binlog_row_image is not FULL (Config.AllowPartialRowImages): columns missing from a row image "+
+			"are delivered as cdc.Unchanged, and before images may hold little more than the key", "binlog_row_image", img)
+	} else if img != "" && img != "FULL" {
 		return info, fmt.Errorf("%w: mysql: binlog_row_image is %s on %s, the source needs FULL (otherwise updates and deletes lack column values): "+
-			"run SET GLOBAL binlog_row_image = 'FULL' and set binlog_row_image = FULL in the server's configuration",
+			"run SET GLOBAL binlog_row_image = 'FULL' and set binlog_row_image = FULL in the server's configuration, "+
+			"or set Config.AllowPartialRowImages to accept rows with missing columns (delivered as cdc.Unchanged)",
 			cdc.ErrInvalidConfig, img, s.cfg.Addr)
 	}
 	info.rowMetaFull = vars["binlog_row_metadata"] == "FULL"

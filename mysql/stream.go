@@ -606,24 +606,33 @@ func (st *stream) rows(h *replication.EventHeader, start uint32, e *replication.
 		var err error
 		switch op {
 		case cdc.OpCreate:
-			ev.After, err = d.row(img, take(ncols))
+			ev.After, err = d.row(img, skipped(e, r*step), take(ncols))
 		case cdc.OpDelete:
-			ev.Before, err = d.row(img, take(ncols))
+			ev.Before, err = d.row(img, skipped(e, r*step), take(ncols))
 		case cdc.OpUpdate:
-			if ev.Before, err = d.row(img, take(ncols)); err == nil {
-				ev.After, err = d.row(e.Rows[r*step+1], take(ncols))
+			if ev.Before, err = d.row(img, skipped(e, r*step), take(ncols)); err == nil {
+				ev.After, err = d.row(e.Rows[r*step+1], skipped(e, r*step+1), take(ncols))
 			}
 		}
 		if err != nil {
 			return fmt.Errorf("%w (event at %s:%d)", err, st.file, start)
 		}
 		if op == cdc.OpDelete {
-			ev.Key = d.key(ev.Before, take(nkey))
+			ev.Key = d.key(ev.Before, cdc.Row{}, take(nkey))
 		} else {
-			ev.Key = d.key(ev.After, take(nkey))
+			ev.Key = d.key(ev.After, ev.Before, take(nkey))
 		}
 		ev.Source.ServerID, ev.Source.File, ev.Source.Pos, ev.Source.Row = h.ServerID, st.file, uint64(start), r
 		st.stamp(ev)
+	}
+	return nil
+}
+
+// skipped returns the columns missing from row image i of a rows event (partial
+// row images only).
+func skipped(e *replication.RowsEvent, i int) []int {
+	if i < len(e.SkippedColumns) {
+		return e.SkippedColumns[i]
 	}
 	return nil
 }
