@@ -42,7 +42,9 @@
 // id and Config.ServerID. A registration that disappears within two heartbeat periods
 // is taken for a consumer that died without closing its connection (the server notices
 // at its next heartbeat) and is not reported: a restarted process with a fixed id
-// starts normally. Without the privilege to read SHOW SLAVE HOSTS nothing is checked
+// starts normally. One of another Tributary source that stays (most likely this
+// consumer's previous process, when its host vanished and the server has not noticed)
+// is reported as retryable, so the engine keeps trying. Without the privilege to read SHOW SLAVE HOSTS nothing is checked
 // at Open; either way, a stream that the server disconnects because another replica
 // registered with its id (MariaDB error 4052, MySQL error 1236 "same server_uuid/
 // server_id") ends with the same terminal error instead of reconnecting, so two
