@@ -11,8 +11,10 @@
 //     directory, so the file is always either the old or the new version, never a mix.
 //     Use it for a single engine process with a persistent disk (a VM, a StatefulSet
 //     volume). Several processes may share a file: saves are serialised by an advisory
-//     lock on "<path>.lock". Every Save rewrites the whole file, so large auxiliary
-//     values in it (a few MB of schema history) make every Save slower.
+//     lock on "<path>.lock". Every Save rewrites the whole file, but values of 64 KiB or
+//     more ([BlobThreshold]; a few MB of schema history, say) are kept in blob files
+//     next to it, written only when they change, so a Save of a position writes a small
+//     file whatever the size of the other values.
 //   - [SQL] keeps positions in a table of a PostgreSQL, MySQL or MariaDB database. A Save
 //     is as durable as a committed transaction of that database. Use it when the engine
 //     runs without a persistent disk, or when the sink writes to the same database: SaveTx
@@ -64,6 +66,41 @@
 // A position that is compact JSON (no whitespace outside strings, valid UTF-8, not null)
 // is stored as is under "position", and given back compacted again, byte for byte as it
 // was saved. Any other position is stored base64-encoded (standard alphabet, padded)
-// under "position_base64". "saved_at" is informational. A file with another "format",
-// a "version" other than 1, or anything it cannot parse is reported as corrupt.
+// under "position_base64". "saved_at" is informational.
+//
+// A position of [BlobThreshold] bytes (64 KiB) or more is stored, exactly as given, in a
+// blob file of its own in the same directory, named after the offsets file and the first
+// 16 bytes of the SHA-256 of the position, in hex. Its entry names the file (relative to
+// the directory of the offsets file) with the size and the whole SHA-256, and the offsets
+// file then has version 2, which older releases refuse to read instead of misreading it:
+//
+//	{
+//	  "format": "tributary-offsets",
+//	  "version": 2,
+//	  "offsets": {
+//	    "orders-sync": {
+//	      "position": {
+//	        "v": 1,
+//	        "lsn": "0/16B3748"
+//	      },
+//	      "saved_at": "2025-01-02T15:04:05Z"
+//	    },
+//	    "orders-sync/schema-history": {
+//	      "blob": "offsets.json.blob-3a7bd3e2360a3d29eea436fcfb7e44c7",
+//	      "size": 4194304,
+//	      "sha256": "3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b",
+//	      "saved_at": "2025-01-02T15:04:05Z"
+//	    }
+//	  }
+//	}
+//
+// A file without blob entries has version 1, as written by older releases. Blob files
+// are written before the offsets file that names them, and removed by the first Save
+// whose offsets file no longer names them. Back up, copy or move the blob files with the
+// offsets file; to rename the offsets file, rename its blob files the same way
+// ("orders.json.blob-<hex>" for "orders.json").
+//
+// A file with another "format", a "version" other than 1 or 2, or anything it cannot
+// parse is reported as corrupt, and so is a blob file that is missing or whose size or
+// SHA-256 differs from its entry's.
 package offsets

@@ -333,7 +333,7 @@ func TestFileCorrupt(t *testing.T) {
 		"ForeignArray":    {`[1,2,3]`, "not a tributary offsets file"},
 		"OtherFormat":     {`{"format":"kafka-offsets","version":1,"offsets":{}}`, `"kafka-offsets"`},
 		"FormatNotString": {`{"format":1,"version":1,"offsets":{}}`, "not a tributary offsets file"},
-		"FutureVersion":   {`{"format":"tributary-offsets","version":2,"offsets":{"a":{"pos":"x"}}}`, "newer version"},
+		"FutureVersion":   {`{"format":"tributary-offsets","version":3,"offsets":{"a":{"pos":"x"}}}`, "newer version"},
 		"NoVersion":       {`{"format":"tributary-offsets","offsets":{}}`, `"version"`},
 		"VersionZero":     {`{"format":"tributary-offsets","version":0,"offsets":{}}`, `"version"`},
 		"VersionString":   {`{"format":"tributary-offsets","version":"1","offsets":{}}`, `"version"`},
