@@ -2,15 +2,20 @@ package mysql
 
 import (
 	"fmt"
+	"math/big"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	gmysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/charset"
 	"github.com/pingcap/tidb/pkg/parser/format"
 	pmysql "github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
 	"github.com/pingcap/tidb/pkg/parser/types"
 )
 
@@ -44,23 +49,528 @@ func ddlRelevant(q string) bool {
 	return false
 }
 
-// mariadbOnly rewrites MariaDB syntax the TiDB parser does not read into the MySQL
-// syntax of the same effect on the columns.
-var mariadbOnly = []struct {
-	re  *regexp.Regexp
-	out string
-}{
+// The rewrites of normalizeDDL: MariaDB (and a little MySQL) syntax the TiDB parser
+// does not read, turned into syntax it reads with the same effect on the columns the
+// history models. Each is a regular expression matched against the statement with
+// the insides of its string literals, quoted identifiers and comments blanked out
+// (maskDDL), so no rewrite can match inside them; the replacement takes its text
+// from the statement itself. Where MariaDB syntax has no equivalent the parser reads
+// (the types UUID, INET4 and INET6; COMPRESSED columns) the rewrite adds a column
+// COMMENT carrying ddlMarker and what it stands for, which ddlApplier.column reads.
+// Not rewritten, so failing as unparseable: system versioning (WITH/WITHOUT SYSTEM
+// VERSIONING, ADD/DROP SYSTEM VERSIONING, PERIOD FOR, AS ROW START/END), whose tables
+// the binlog writes with hidden row_start/row_end columns and history rows while the
+// catalog does not list them as base tables, and application-time periods.
+var mariadbOnly = []ddlRewrite{
 	// CREATE OR REPLACE TABLE: the new definition replaces the old one in the model
-	// either way.
-	{regexp.MustCompile(`(?is)^(\s*(?:/\*.*?\*/\s*)*CREATE\s+)OR\s+REPLACE\s+((?:TEMPORARY\s+)?TABLE\b)`), "${1}${2}"},
-	{regexp.MustCompile(`(?i)\bALGORITHM\s*=\s*NOCOPY\b`), "ALGORITHM=INPLACE"},
+	// either way. CREATE OR REPLACE INDEX changes no column.
+	{re: regexp.MustCompile(`(?is)^(\s*CREATE\s+)OR\s+REPLACE\s+((?:TEMPORARY\s+)?TABLE\b|(?:(?:UNIQUE|FULLTEXT|SPATIAL)\s+)?INDEX\b)`), out: "${1}${2}"},
+	{re: regexp.MustCompile(`(?i)\bALGORITHM\s*=\s*NOCOPY\b`), out: "ALGORITHM=INPLACE"},
+	// ALTER ONLINE [IGNORE] TABLE [IF EXISTS]: ONLINE only asks for a lock-free
+	// algorithm; IF EXISTS statements about no table are not logged.
+	{re: regexp.MustCompile(`(?is)^(\s*ALTER\s+)ONLINE\s+((?:IGNORE\s+)?TABLE\b)`), out: "${1}${2}"},
+	{re: regexp.MustCompile(`(?is)^(\s*ALTER\s+(?:IGNORE\s+)?TABLE\s+)IF\s+EXISTS\s+`), out: "${1}"},
+	// RENAME TABLE IF EXISTS: the applier does nothing for a table it does not know
+	// in a captured database.
+	{re: regexp.MustCompile(`(?is)^(\s*RENAME\s+TABLES?\s+)IF\s+EXISTS\s+`), out: "${1}"},
+	// WAIT n and NOWAIT (the lock wait) after the table of ALTER TABLE, TRUNCATE,
+	// RENAME TABLE and DROP INDEX, and after the key columns of CREATE INDEX. (DROP
+	// TABLE is logged as the server writes it, without them.)
+	{re: regexp.MustCompile(`(?is)^(\s*ALTER\s+(?:IGNORE\s+)?TABLE\s+` + ddlName + `)\s+` + ddlWait), out: "${1}"},
+	{re: regexp.MustCompile(`(?is)^(\s*TRUNCATE\s+(?:TABLE\s+)?` + ddlName + `)\s+` + ddlWait), out: "${1}"},
+	{re: regexp.MustCompile(`(?is)^(\s*DROP\s+INDEX\s+(?:IF\s+EXISTS\s+)?` + ddlIdent + `\s+ON\s+` + ddlName + `)\s+` + ddlWait), out: "${1}"},
+	{re: regexp.MustCompile(`(?is)^(\s*CREATE\s+(?:(?:UNIQUE|FULLTEXT|SPATIAL)\s+)?INDEX\b[^()]*?\bON\s+` + ddlName +
+		`\s*\((?:[^()]|\([^()]*\))*\))\s*` + ddlWait), out: "${1}"},
+	{re: regexp.MustCompile(`(?is)((?:\bTABLES?|,)\s*` + ddlName + `)\s+` + ddlWait + `(\s+TO\b)`), out: "${1}${2}",
+		only: regexp.MustCompile(`(?is)^\s*RENAME\s+TABLES?\b`)},
+	// IF [NOT] EXISTS of clauses the parser reads only without it. A constraint or
+	// index the model does not keep; RENAME COLUMN of a column the table does not have
+	// changes nothing in the model either.
+	{re: regexp.MustCompile(`(?is)\b(RENAME\s+(?:COLUMN|INDEX|KEY)|DROP\s+(?:CONSTRAINT|CHECK|FOREIGN\s+KEY))\s+IF\s+EXISTS\b`), out: "${1}"},
+	{re: regexp.MustCompile(`(?is)\b(ADD\s+(?:CONSTRAINT|(?:UNIQUE|FULLTEXT|SPATIAL)(?:\s+(?:INDEX|KEY))?))\s+IF\s+NOT\s+EXISTS\b`), out: "${1}"},
+	// ADD PRIMARY KEY IF NOT EXISTS leaves a primary key the table has: the applier
+	// reads the marker comment.
+	{re: regexp.MustCompile(`(?is)(\bPRIMARY\s+KEY)\s+IF\s+NOT\s+EXISTS(\s*(?:USING\s+\w+\s*)?` + ddlParens + `)`),
+		out: "${1}${2} COMMENT '" + ddlMarker + "if-not-exists'"},
+	// A stored generated column: AS (expr) PERSISTENT.
+	{re: regexp.MustCompile(`(?is)(\)\s*)PERSISTENT\b`), out: "${1}STORED"},
+	// Aria's row format.
+	{re: regexp.MustCompile(`(?is)\b(ROW_FORMAT\s*=?\s*)PAGE\b`), out: "${1}DEFAULT"},
+	// Invisible columns are columns of the binlog's rows and of the catalog like any.
+	{re: regexp.MustCompile(`(?is)(` + ddlIdent + `|[)'"\x60])\s+INVISIBLE\b`), fn: dropInvisible},
+	// Ignored indexes (MariaDB 10.6): MySQL's invisible indexes (after the rule for
+	// INVISIBLE columns, which drops MySQL's INVISIBLE after a key).
+	{re: regexp.MustCompile(`(?is)(\)(?:\s+(?:COMMENT\s+'[^']*'|USING\s+\w+|KEY_BLOCK_SIZE\s*=?\s*\d+))*\s*)NOT\s+IGNORED\b`), out: "${1}VISIBLE"},
+	{re: regexp.MustCompile(`(?is)(\)(?:\s+(?:COMMENT\s+'[^']*'|USING\s+\w+|KEY_BLOCK_SIZE\s*=?\s*\d+))*\s*)IGNORED\b`), out: "${1}INVISIBLE"},
+	{re: regexp.MustCompile(`(?is)(\bALTER\s+)(?:INDEX|KEY)(\s+` + ddlIdent + `\s+)NOT\s+IGNORED\b`), out: "${1}INDEX${2}VISIBLE"},
+	{re: regexp.MustCompile(`(?is)(\bALTER\s+)(?:INDEX|KEY)(\s+` + ddlIdent + `\s+)IGNORED\b`), out: "${1}INDEX${2}INVISIBLE"},
+	// COMPRESSED columns: the catalog's COLUMN_TYPE has /*M!100301 COMPRESSED*/.
+	{re: regexp.MustCompile(`(?is)\b((?:TINY|MEDIUM|LONG)?(?:BLOB|TEXT)(?:\s*\(\s*\d+\s*\))?|(?:VAR(?:CHAR|BINARY)|CHAR(?:ACTER)?\s+VARYING|` +
+		`NATIONAL\s+VARCHAR|NATIONAL\s+CHAR(?:ACTER)?\s+VARYING|NVARCHAR|NCHAR\s+VARCHAR)\s*\(\s*\d+\s*\)|LONG(?:\s+VAR(?:CHAR|BINARY))?|JSON)` +
+		`\s+(?:/\*M?!\d*\s*)?COMPRESSED(?:\s*=\s*ZLIB)?(?:\s*\*/)?` +
+		`((?:\s+(?:(?:CHARACTER\s+SET|CHARSET)\s*=?\s*` + ddlIdent + `|COLLATE\s*=?\s*` + ddlIdent + `|BINARY))*)`),
+		out: "${1}${2} COMMENT '" + ddlMarker + "compressed'"},
+	// MariaDB's UUID, INET4 and INET6 types, after a column name in a column
+	// definition.
+	{re: regexp.MustCompile(`(?is)((?:[(,]|\bADD(?:\s+COLUMN)?(?:\s+IF\s+NOT\s+EXISTS)?|\bMODIFY(?:\s+COLUMN)?(?:\s+IF\s+EXISTS)?|` +
+		`\bCHANGE(?:\s+COLUMN)?(?:\s+IF\s+EXISTS)?\s+` + ddlIdent + `)\s*(` + ddlIdent + `)\s+)(UUID|INET4|INET6)\b`), fn: mariadbType},
+	// Character sets and collations the parser does not know (it knows few character
+	// sets): a character set is written as its default collation, which names it.
+	{re: regexp.MustCompile(`(?is)\b(CHARACTER\s+SET|CHARSET)(\s*=?\s*)(` + ddlIdent + `|'[^']*'|"[^"]*")`), fn: knownCharset},
+	{re: regexp.MustCompile(`(?is)\b(COLLATE)(\s*=?\s*)(` + ddlIdent + `|'[^']*'|"[^"]*")`), fn: knownCollation},
+	{re: regexp.MustCompile(`(?is)(^|[^\w$\x{80}-\x{10FFFF}.` + "`" + `])_([a-z0-9]+)(\s*')`), fn: knownIntroducer},
+	// Expression defaults (MariaDB takes any; the parser few): written as a string
+	// marking the expression's text (see ddlDefault).
+	{re: regexp.MustCompile(`(?is)\b(DEFAULT\s*)(` + ddlParens + `|` + ddlIdent + `\s*` + ddlParens + `|` + ddlIdent + `)`), fn: ddlDefault},
 }
 
+const (
+	// ddlIdent is an identifier: quoted (its inside blanked by maskDDL) or not.
+	ddlIdent = "(?:`[^`]*`|[\\w$\\x{80}-\\x{10FFFF}]+)"
+	// ddlName is a table name, qualified or not.
+	ddlName = ddlIdent + `(?:\s*\.\s*` + ddlIdent + `)?`
+	ddlWait = `(?:WAIT\s+\d+(?:\.\d*)?|NOWAIT)\b`
+	// ddlParens is a parenthesized expression, parentheses nested up to four deep.
+	ddlParens = `\((?:[^()]|\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))*\)`
+	// ddlMarker begins the COMMENT a rewrite adds to a column for what the parser
+	// cannot read (see mariadbOnly).
+	ddlMarker = "tributary-cdc-ddl:"
+)
+
+// ddlRewrite is a rewrite of normalizeDDL: each match of re (against the masked
+// statement) is replaced by out, expanded with the statement's own text, or by what
+// fn returns (false: the match is left as it is). With only set, the rewrite applies
+// only to statements it matches.
+type ddlRewrite struct {
+	re   *regexp.Regexp
+	out  string
+	only *regexp.Regexp
+	fn   func(q, masked string, m []int) (string, bool)
+}
+
+func (r *ddlRewrite) apply(q string) string {
+	masked := maskDDL(q)
+	if r.only != nil && !r.only.MatchString(masked) {
+		return q
+	}
+	ms := r.re.FindAllStringSubmatchIndex(masked, -1)
+	if ms == nil {
+		return q
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range ms {
+		var rep string
+		if r.fn != nil {
+			s, ok := r.fn(q, masked, m)
+			if !ok {
+				continue
+			}
+			rep = s
+		} else {
+			rep = string(r.re.ExpandString(nil, r.out, q, m))
+		}
+		b.WriteString(q[last:m[0]])
+		b.WriteString(rep)
+		last = m[1]
+	}
+	b.WriteString(q[last:])
+	return b.String()
+}
+
+// normalizeDDL rewrites what the TiDB parser does not read of a statement (see
+// mariadbOnly); a statement without such syntax is returned as it is.
 func normalizeDDL(q string) string {
-	for _, r := range mariadbOnly {
-		q = r.re.ReplaceAllString(q, r.out)
+	for i := range mariadbOnly {
+		q = mariadbOnly[i].apply(q)
 	}
 	return q
+}
+
+// maskByte replaces the inside of string literals and quoted identifiers in maskDDL.
+const maskByte = '\x01'
+
+// maskDDL returns q, of the same length, with the insides of string literals ('...',
+// "...") and quoted identifiers (`...`) replaced by maskByte and comments by spaces.
+// Executable comments (/*! ... */, MariaDB's /*M! ... */) are left: their text is
+// part of the statement. Backslash escapes are read as with the default SQL mode (a
+// statement of a server running with NO_BACKSLASH_ESCAPES and a backslash before a
+// closing quote is masked too far, which can only leave a rewrite out).
+func maskDDL(q string) string {
+	b := []byte(q)
+	blank := func(from, to int, c byte) {
+		for k := from; k < to && k < len(b); k++ {
+			if b[k] != '\n' || c != ' ' {
+				b[k] = c
+			}
+		}
+	}
+	for i := 0; i < len(b); {
+		c := b[i]
+		switch {
+		case c == '\'' || c == '"' || c == '`':
+			j := i + 1
+			for j < len(b) {
+				if b[j] == '\\' && c != '`' {
+					j += 2
+					continue
+				}
+				if b[j] == c {
+					if j+1 < len(b) && b[j+1] == c {
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			blank(i+1, j, maskByte)
+			i = j + 1
+		case c == '/' && i+1 < len(b) && b[i+1] == '*':
+			if i+2 < len(b) && (b[i+2] == '!' || b[i+2] == 'M' && i+3 < len(b) && b[i+3] == '!') {
+				i += 3
+				continue
+			}
+			end := len(b)
+			if j := strings.Index(q[i+2:], "*/"); j >= 0 {
+				end = i + 2 + j + 2
+			}
+			blank(i, end, ' ')
+			i = end
+		case c == '#' || c == '-' && i+2 < len(b) && b[i+1] == '-' && (b[i+2] == ' ' || b[i+2] == '\t'):
+			end := len(b)
+			if j := strings.IndexByte(q[i:], '\n'); j >= 0 {
+				end = i + j
+			}
+			blank(i, end, ' ')
+			i = end
+		default:
+			i++
+		}
+	}
+	return string(b)
+}
+
+// group returns submatch n of m in s ("" when it did not take part).
+func group(s string, m []int, n int) string {
+	if m[2*n] < 0 {
+		return ""
+	}
+	return s[m[2*n]:m[2*n+1]]
+}
+
+// unquoteName returns an identifier or string without its quotes.
+func unquoteName(s string) string {
+	if len(s) >= 2 && (s[0] == '`' || s[0] == '\'' || s[0] == '"') && s[len(s)-1] == s[0] {
+		q := s[:1]
+		return strings.ReplaceAll(s[1:len(s)-1], q+q, q)
+	}
+	return s
+}
+
+// notColumnAttr are words after which INVISIBLE is an identifier, not the attribute
+// of a column definition.
+var notColumnAttr = map[string]bool{"COLUMN": true, "EXISTS": true, "ADD": true, "DROP": true, "MODIFY": true,
+	"CHANGE": true, "AFTER": true, "TO": true, "TABLE": true, "ALTER": true, "RENAME": true, "INDEX": true, "KEY": true,
+	"CONSTRAINT": true, "ON": true, "REFERENCES": true, "BY": true, "AS": true, "SELECT": true, "FROM": true,
+	"WHERE": true, "AND": true, "OR": true, "NOT": true, "SET": true, "FOR": true, "IN": true, "IS": true,
+	"LIKE": true, "THEN": true, "ELSE": true, "WHEN": true, "CASE": true, "PERIOD": true}
+
+// columnAttrs are the words that may follow a column attribute in a column definition.
+var columnAttrs = map[string]bool{"NULL": true, "NOT": true, "DEFAULT": true, "COMMENT": true, "AUTO_INCREMENT": true,
+	"PRIMARY": true, "UNIQUE": true, "KEY": true, "CHECK": true, "REFERENCES": true, "COLLATE": true, "CHARACTER": true,
+	"CHARSET": true, "ON": true, "FIRST": true, "AFTER": true, "GENERATED": true, "AS": true, "WITH": true,
+	"WITHOUT": true, "COMPRESSED": true, "INVISIBLE": true, "CONSTRAINT": true, "SERIAL": true, "PERSISTENT": true,
+	"VIRTUAL": true, "STORED": true, "COLUMN_FORMAT": true, "STORAGE": true, "BINARY": true}
+
+var (
+	reWordAfter   = regexp.MustCompile(`^\s*([\w$\x{80}-\x{10FFFF}]*)`)
+	reIndexBefore = regexp.MustCompile(`(?i)\b(?:INDEX|KEY)\s+$`)
+)
+
+// dropInvisible removes the INVISIBLE attribute of a column: m matched the token
+// before it and INVISIBLE. It is an attribute when it follows a type, a value or
+// another attribute and is followed by the end of the definition or another
+// attribute; otherwise it is a column called invisible, or MySQL's ALTER INDEX
+// i INVISIBLE, left as it is.
+func dropInvisible(q, masked string, m []int) (string, bool) {
+	prev := group(masked, m, 1)
+	if notColumnAttr[strings.ToUpper(prev)] || strings.HasPrefix(prev, "`") || reIndexBefore.MatchString(masked[:m[2]]) {
+		return "", false
+	}
+	rest := masked[m[1]:]
+	next := strings.TrimLeft(rest, " \t\r\n")
+	if next != "" && next[0] != ',' && next[0] != ')' && next[0] != ';' {
+		w := reWordAfter.FindStringSubmatch(next)[1]
+		if !columnAttrs[strings.ToUpper(w)] {
+			return "", false
+		}
+	}
+	return q[m[0]:m[3]], true
+}
+
+// reservedColumnStart are words that begin a clause or an index definition where a
+// column definition could begin: never the name of a column, unquoted.
+var reservedColumnStart = map[string]bool{"CONSTRAINT": true, "INDEX": true, "KEY": true, "PRIMARY": true,
+	"UNIQUE": true, "FOREIGN": true, "FULLTEXT": true, "SPATIAL": true, "CHECK": true, "PERIOD": true,
+	"PARTITION": true, "COLUMN": true, "SYSTEM": true}
+
+// mariadbType replaces UUID, INET4 or INET6 after a column name with the binary string
+// the binlog carries and a marker comment naming the type (ddlApplier.column).
+func mariadbType(q, masked string, m []int) (string, bool) {
+	if reservedColumnStart[strings.ToUpper(group(masked, m, 2))] {
+		return "", false
+	}
+	if next := strings.TrimLeft(masked[m[1]:], " \t\r\n"); strings.HasPrefix(next, "(") || strings.HasPrefix(next, ".") {
+		return "", false // a function or a qualified name, not a type
+	}
+	tp := strings.ToLower(group(q, m, 3))
+	size := "16"
+	if tp == "inet4" {
+		size = "4"
+	}
+	return group(q, m, 1) + "BINARY(" + size + ") COMMENT '" + ddlMarker + "type=" + tp + "'", true
+}
+
+var (
+	reCollateNext = regexp.MustCompile(`(?i)^\s*COLLATE\b`)
+	reConvertTo   = regexp.MustCompile(`(?i)\bCONVERT\s+TO\s+$`)
+)
+
+// knownCharset writes a character set the parser does not know as its default
+// collation (COLLATE names the character set too), or leaves it out right before a
+// COLLATE (a column cannot have two); CONVERT TO CHARACTER SET keeps a character set,
+// DEFAULT.
+func knownCharset(q, masked string, m []int) (string, bool) {
+	name := strings.ToLower(unquoteName(group(q, m, 3)))
+	cs, err := charset.GetCharsetInfo(name)
+	if err == nil || cs == nil {
+		return "", false // known, or unknown to MySQL too: the server refused it
+	}
+	coll := defaultCollation(cs)
+	if coll == "" {
+		return "", false
+	}
+	collates := reCollateNext.MatchString(masked[m[1]:])
+	convert := reConvertTo.MatchString(masked[:m[0]])
+	switch {
+	case convert && collates:
+		return "CHARACTER SET DEFAULT", true
+	case convert:
+		return "CHARACTER SET DEFAULT COLLATE " + coll, true
+	case collates:
+		return "", true
+	}
+	return "COLLATE" + group(q, m, 2) + coll, true
+}
+
+// defaultCollation names a collation of the character set that the parser knows to be
+// of it (its table has koi8r's and koi8u's default collations swapped).
+func defaultCollation(cs *charset.Charset) string {
+	for _, name := range []string{cs.DefaultCollation, cs.Name + "_general_ci", cs.Name + "_bin"} {
+		if c, err := charset.GetCollationByName(name); err == nil && c.CharsetName == cs.Name {
+			return c.Name
+		}
+	}
+	return ""
+}
+
+// knownCollation replaces a collation the parser does not know (MariaDB's utf8mb3_*
+// names and its own collations) with one of the same character set it knows.
+func knownCollation(q, masked string, m []int) (string, bool) {
+	name := strings.ToLower(unquoteName(group(q, m, 3)))
+	if _, err := charset.GetCollationByName(name); err == nil {
+		return "", false
+	}
+	repl := ""
+	if rest, ok := strings.CutPrefix(name, "utf8mb3_"); ok {
+		if _, err := charset.GetCollationByName("utf8_" + rest); err == nil {
+			repl = "utf8_" + rest
+		}
+	}
+	if repl == "" {
+		csName, _, _ := strings.Cut(name, "_")
+		if cs, _ := charset.GetCharsetInfo(csName); cs != nil {
+			repl = defaultCollation(cs)
+		}
+	}
+	if repl == "" {
+		return "", false
+	}
+	return group(q, m, 1) + group(q, m, 2) + repl, true
+}
+
+// defaultKeep are the words after DEFAULT that are no expression normalizeDDL
+// rewrites: literals, the current time the parser reads (and the information schema
+// shows as it restores it), sequences, and the DEFAULT of CHARACTER SET, COLLATE,
+// ON DELETE SET DEFAULT and table options.
+var defaultKeep = map[string]bool{"NULL": true, "TRUE": true, "FALSE": true, "UNKNOWN": true,
+	"CURRENT_TIMESTAMP": true, "NOW": true, "LOCALTIME": true, "LOCALTIMESTAMP": true, "NEXT": true,
+	"NEXTVAL": true, "LASTVAL": true, "PREVIOUS": true, "VALUE": true, "CHARSET": true, "CHARACTER": true,
+	"COLLATE": true, "ON": true, "ENCRYPTION": true, "ENGINE": true}
+
+// defaultAliases are functions MariaDB writes by another name in COLUMN_DEFAULT.
+var defaultAliases = map[string]string{"current_date": "curdate", "current_time": "curtime", "lower": "lcase",
+	"upper": "ucase", "substring": "substr", "character_length": "char_length", "current_user": "current_user",
+	"utc_date": "utc_date", "utc_time": "utc_time"}
+
+// defaultBare are words that are a function without parentheses.
+var defaultBare = map[string]bool{"CURRENT_DATE": true, "CURRENT_TIME": true, "CURRENT_USER": true, "CURRENT_ROLE": true,
+	"UTC_DATE": true, "UTC_TIME": true, "UTC_TIMESTAMP": true}
+
+// ddlDefault replaces a DEFAULT expression with a string marking its text, rendered as
+// MariaDB shows it in COLUMN_DEFAULT (functions in lower case, columns quoted,
+// spaces around operators): m matched DEFAULT and a parenthesized expression, a
+// function call or a word. Literals and what the parser reads as well (the current
+// time, sequences) are left, as are the other uses of the word DEFAULT.
+func ddlDefault(q, masked string, m []int) (string, bool) {
+	expr, mexpr := group(q, m, 2), group(masked, m, 2)
+	word := strings.ToUpper(reWordAfter.FindStringSubmatch(mexpr)[1])
+	rest := strings.TrimLeft(masked[m[1]:], " \t\r\n")
+	switch {
+	case strings.HasPrefix(mexpr, "("):
+		inner := strings.TrimSpace(mexpr[1 : len(mexpr)-1])
+		if reLiteral.MatchString(inner) {
+			// DEFAULT (5), DEFAULT ('x'): the literal.
+			return group(q, m, 1) + strings.TrimSpace(expr[1:len(expr)-1]), true
+		}
+	case strings.HasSuffix(mexpr, ")"): // a function call
+		if defaultKeep[word] {
+			return "", false
+		}
+	default: // a word
+		if word == "" || word[0] >= '0' && word[0] <= '9' || defaultKeep[word] || strings.HasPrefix(word, "_") ||
+			strings.HasPrefix(rest, "'") || strings.HasPrefix(rest, "\"") {
+			return "", false // a number, a literal or an introducer
+		}
+		if !defaultBare[word] && !strings.HasPrefix(mexpr, "`") {
+			// A column, if what follows ends the column definition.
+			next := strings.ToUpper(reWordAfter.FindStringSubmatch(rest)[1])
+			if !(rest == "" || rest[0] == ',' || rest[0] == ')' || rest[0] == ';' || next != "" && columnAttrs[next]) {
+				return "", false
+			}
+		}
+	}
+	text := renderDefault(expr, mexpr)
+	return group(q, m, 1) + "'" + strings.NewReplacer("\\", "\\\\", "'", "''").Replace(ddlMarker+"default="+text) + "'", true
+}
+
+var reLiteral = regexp.MustCompile(`^(?:[-+]?\s*(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|'[^']*'|"[^"]*"|NULL|null|TRUE|true|FALSE|false)$`)
+
+// renderDefault writes a DEFAULT expression as MariaDB's COLUMN_DEFAULT does, for the
+// common forms: one function call without its parentheses, function names in lower
+// case (and by MariaDB's name for some), columns in backquotes, one space around a
+// binary operator, none after a comma. m is expr masked (maskDDL).
+func renderDefault(expr, m string) string {
+	type token struct {
+		s    string
+		kind byte // 'w' word, 'q' quoted, 'p' punctuation or operator
+	}
+	var toks []token
+	for i := 0; i < len(m); {
+		c := m[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			i++
+		case c == '\'' || c == '"' || c == '`':
+			j := i + 1
+			for j < len(m) && m[j] != c {
+				j++
+			}
+			s := expr[i:min(j+1, len(expr))]
+			if c == '"' { // a string: MariaDB writes it in single quotes
+				s = "'" + strings.ReplaceAll(strings.ReplaceAll(s[1:len(s)-1], `""`, `"`), "'", "''") + "'"
+			}
+			toks = append(toks, token{s, 'q'})
+			i = j + 1
+		case c == '_' || c == '$' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80:
+			j := i
+			for j < len(m) && (m[j] == '_' || m[j] == '$' || m[j] == '.' || m[j] >= '0' && m[j] <= '9' || m[j] >= 'a' && m[j] <= 'z' ||
+				m[j] >= 'A' && m[j] <= 'Z' || m[j] >= 0x80) {
+				j++
+			}
+			toks = append(toks, token{expr[i:j], 'w'})
+			i = j
+		default:
+			j := i + 1
+			if j < len(m) && strings.Contains("<>=!|&", string(c)) && strings.Contains("<>=|&", string(m[j])) {
+				j++
+			}
+			toks = append(toks, token{expr[i:j], 'p'})
+			i = j
+		}
+	}
+	// (f(...)): the call.
+	if len(toks) > 3 && toks[0].s == "(" && toks[len(toks)-1].s == ")" && toks[1].kind == 'w' && toks[2].s == "(" {
+		depth, whole := 0, true
+		for i, t := range toks[2 : len(toks)-1] {
+			switch t.s {
+			case "(":
+				depth++
+			case ")":
+				depth--
+				if depth == 0 && i != len(toks)-4 {
+					whole = false
+				}
+			}
+		}
+		if whole {
+			toks = toks[1 : len(toks)-1]
+		}
+	}
+	keywords := map[string]bool{"NULL": true, "TRUE": true, "FALSE": true, "AND": true, "OR": true, "NOT": true, "XOR": true,
+		"IS": true, "IN": true, "LIKE": true, "BETWEEN": true, "INTERVAL": true, "DIV": true, "MOD": true, "CASE": true,
+		"WHEN": true, "THEN": true, "ELSE": true, "END": true, "AS": true, "BINARY": true, "MICROSECOND": true, "SECOND": true,
+		"MINUTE": true, "HOUR": true, "DAY": true, "WEEK": true, "MONTH": true, "QUARTER": true, "YEAR": true, "SIGNED": true,
+		"UNSIGNED": true, "CHAR": true, "DATE": true, "DATETIME": true, "TIME": true, "DECIMAL": true, "INTEGER": true}
+	var b strings.Builder
+	for i, t := range toks {
+		prev := token{}
+		if i > 0 {
+			prev = toks[i-1]
+		}
+		call := i+1 < len(toks) && toks[i+1].s == "("
+		switch {
+		case t.kind == 'w' && call:
+			name := strings.ToLower(t.s)
+			if alias, ok := defaultAliases[name]; ok {
+				name = alias
+			}
+			b.WriteString(name)
+		case t.kind == 'w' && defaultBare[strings.ToUpper(t.s)]:
+			name := strings.ToLower(t.s)
+			if alias, ok := defaultAliases[name]; ok {
+				name = alias
+			}
+			b.WriteString(name + "()")
+		case t.kind == 'w' && (keywords[strings.ToUpper(t.s)] || t.s[0] >= '0' && t.s[0] <= '9' || t.s[0] == '.'):
+			b.WriteString(strings.ToLower(t.s))
+		case t.kind == 'w':
+			b.WriteString("`" + t.s + "`")
+		case t.kind == 'p' && (t.s == "(" || t.s == ")" || t.s == ","):
+			b.WriteString(t.s)
+		case t.kind == 'p' && (t.s == "-" || t.s == "+" || t.s == "!" || t.s == "~") && (i == 0 || prev.kind == 'p' && prev.s != ")"):
+			b.WriteString(t.s) // unary
+		case t.kind == 'p':
+			b.WriteString(" " + t.s + " ")
+		default:
+			b.WriteString(t.s)
+		}
+		if t.kind != 'p' && i+1 < len(toks) && toks[i+1].kind != 'p' {
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}
+
+// knownIntroducer drops a character set introducer (_latin2'...') the parser does not
+// know.
+func knownIntroducer(q, masked string, m []int) (string, bool) {
+	cs, err := charset.GetCharsetInfo(strings.ToLower(group(q, m, 2)))
+	if err == nil || cs == nil {
+		return "", false
+	}
+	return group(q, m, 1) + group(q, m, 3), true
 }
 
 // ddlWords returns the first n keywords of a statement, upper-case, after comments.
@@ -184,6 +694,17 @@ func (a *ddlApplier) apply(stmt ast.StmtNode) error {
 				return err
 			}
 		}
+	case *ast.CreateIndexStmt:
+		if s.KeyType == ast.IndexKeyTypeUnique {
+			db, key := a.name(s.Table)
+			if t := a.get(key); t != nil && len(t.pk) == 0 {
+				t = copyTable(t)
+				promoteUnique(t, nil, []*ast.Constraint{{Tp: ast.ConstraintUniq, Keys: s.IndexPartSpecifications}})
+				if len(t.pk) > 0 {
+					a.set(db, key, t)
+				}
+			}
+		}
 	case *ast.DropIndexStmt:
 		if strings.EqualFold(s.IndexName, "PRIMARY") {
 			db, key := a.name(s.Table)
@@ -212,7 +733,7 @@ func (a *ddlApplier) apply(stmt ast.StmtNode) error {
 		}
 		a.setDB(db, "")
 	}
-	// TRUNCATE, CREATE/DROP INDEX: no column changes.
+	// TRUNCATE and other index statements: no column changes.
 	return nil
 }
 
@@ -233,6 +754,15 @@ func (a *ddlApplier) dbCharset(opts []*ast.DatabaseOption, def string) string {
 	}
 	if cs == "" {
 		cs = "utf8mb4"
+	}
+	return a.charsetName(cs)
+}
+
+// charsetName names a character set as the catalog does: the parser calls utf8mb3
+// utf8, MariaDB (10.6 on) calls it utf8mb3.
+func (a *ddlApplier) charsetName(cs string) string {
+	if cs == "utf8" && a.flavor == gmysql.MariaDBFlavor {
+		return "utf8mb3"
 	}
 	return cs
 }
@@ -284,6 +814,11 @@ func (a *ddlApplier) createTable(s *ast.CreateTableStmt) error {
 	if !a.captures(db) || s.IfNotExists && a.get(key) != nil {
 		return nil
 	}
+	for _, o := range s.Options {
+		if o.Tp == ast.TableOptionSequence && o.UintValue != 0 {
+			return nil // MariaDB's CREATE TABLE ... SEQUENCE=1 makes a sequence
+		}
+	}
 	if s.ReferTable != nil {
 		rdb, rkey := a.name(s.ReferTable)
 		t := a.get(rkey)
@@ -323,8 +858,61 @@ func (a *ddlApplier) createTable(s *ast.CreateTableStmt) error {
 		}
 	}
 	a.notNullKey(t)
+	promoteUnique(t, s.Cols, s.Constraints)
 	a.set(db, key, t)
 	return nil
+}
+
+// promoteUnique gives a table without a primary key the columns of its first UNIQUE
+// key of NOT NULL columns (no prefixes) as its primary key: the server uses that key
+// as one, and the catalog shows its columns as PRI (the catalog read takes them in
+// column order). Keys of column definitions count before the table's. The model keeps
+// no other keys, so a key promoted by a later statement (DROP PRIMARY KEY, a column
+// made NOT NULL) is not seen.
+func promoteUnique(t *tableInfo, cols []*ast.ColumnDef, cons []*ast.Constraint) {
+	if len(t.pk) > 0 {
+		return
+	}
+	var keys [][]string
+	for _, def := range cols {
+		for _, o := range def.Options {
+			if o.Tp == ast.ColumnOptionUniqKey {
+				keys = append(keys, []string{def.Name.Name.O})
+			}
+		}
+	}
+	for _, con := range cons {
+		if con.Tp != ast.ConstraintUniq && con.Tp != ast.ConstraintUniqKey && con.Tp != ast.ConstraintUniqIndex {
+			continue
+		}
+		var k []string
+		for _, part := range con.Keys {
+			if part.Column == nil || part.Length > 0 {
+				k = nil
+				break
+			}
+			k = append(k, part.Column.Name.O)
+		}
+		if k != nil {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range keys {
+		ok := true
+		for _, name := range k {
+			if i := findCol(t, name); i < 0 || t.cols[i].nullable {
+				ok = false
+			}
+		}
+		if ok {
+			for _, c := range t.cols {
+				if slices.ContainsFunc(k, func(n string) bool { return strings.EqualFold(n, c.name) }) {
+					t.pk = append(t.pk, c.name)
+				}
+			}
+			return
+		}
+	}
 }
 
 // keyColumns names the columns of a PRIMARY KEY constraint as the table spells them.
@@ -456,6 +1044,20 @@ func (a *ddlApplier) alterTable(s *ast.AlterTableStmt) error {
 		}
 	}
 	a.notNullKey(t)
+	var newCols []*ast.ColumnDef
+	var newCons []*ast.Constraint
+	for _, spec := range s.Specs {
+		switch spec.Tp {
+		case ast.AlterTableAddColumns:
+			newCols = append(newCols, spec.NewColumns...)
+			newCons = append(newCons, spec.NewConstraints...)
+		case ast.AlterTableAddConstraint:
+			if spec.Constraint != nil {
+				newCons = append(newCons, spec.Constraint)
+			}
+		}
+	}
+	promoteUnique(t, newCols, newCons)
 	for _, spec := range s.Specs {
 		if spec.Tp == ast.AlterTableRenameTable && spec.NewTable != nil {
 			ndb, nkey := a.name(spec.NewTable)
@@ -549,10 +1151,13 @@ func (a *ddlApplier) alterSpec(t *tableInfo, spec *ast.AlterTableSpec, resolve f
 			oldName = spec.OldColumnName.Name.O
 		}
 		at := findCol(t, resolve(oldName))
-		if at < 0 {
-			at = findCol(t, spec.NewColumns[0].Name.Name.O) // applied already
+		if at < 0 && !spec.IfExists {
+			// Applied already. (With IF EXISTS, a column of the new name is another
+			// column the server left alone, and the model shows the statement's
+			// effect already when it was applied.)
+			at = findCol(t, spec.NewColumns[0].Name.Name.O)
 		}
-		if at < 0 { // IF EXISTS
+		if at < 0 {
 			return nil
 		}
 		prev := t.cols[at].name
@@ -590,15 +1195,24 @@ func (a *ddlApplier) alterSpec(t *tableInfo, spec *ast.AlterTableSpec, resolve f
 		t.cols[at].def = nil
 		for _, o := range def.Options {
 			if o.Expr != nil {
-				t.cols[at].def = a.defaultText(o.Expr)
+				t.cols[at].def = a.defaultText(o.Expr, &t.cols[at])
 			}
 		}
 	case ast.AlterTableAddConstraint:
-		if spec.Constraint != nil && spec.Constraint.Tp == ast.ConstraintPrimaryKey {
-			t.pk = a.keyColumns(t, spec.Constraint)
+		if con := spec.Constraint; con != nil && con.Tp == ast.ConstraintPrimaryKey {
+			if con.Option != nil && con.Option.Comment == ddlMarker+"if-not-exists" && len(t.pk) > 0 {
+				return nil
+			}
+			t.pk = a.keyColumns(t, con)
 		}
 	case ast.AlterTableDropPrimaryKey:
 		t.pk = nil
+	case ast.AlterTableDropCheck:
+		// DROP CONSTRAINT, which MariaDB and MySQL apply to a key too: DROP
+		// CONSTRAINT `PRIMARY` drops the primary key.
+		if spec.Constraint != nil && strings.EqualFold(spec.Constraint.Name, "PRIMARY") {
+			t.pk = nil
+		}
 	case ast.AlterTableDropIndex:
 		if strings.EqualFold(spec.Name, "PRIMARY") {
 			t.pk = nil
@@ -611,7 +1225,7 @@ func (a *ddlApplier) alterSpec(t *tableInfo, spec *ast.AlterTableSpec, resolve f
 		if convert {
 			for i := range t.cols {
 				if c := &t.cols[i]; c.charset != "" && c.charset != "binary" && !c.json {
-					c.charset = cs
+					convertText(c, a.charsetName(cs))
 				}
 			}
 		}
@@ -625,6 +1239,8 @@ func (a *ddlApplier) column(def *ast.ColumnDef, tableCharset string) (c colInfo,
 	ft := def.Tp
 	tp := ft.GetType()
 	c = colInfo{name: def.Name.Name.O, nullable: true, unsigned: pmysql.HasUnsignedFlag(ft.GetFlag())}
+	var marks []string // what normalizeDDL wrote as a marker comment
+	var defExpr ast.ExprNode
 	cs, coll := strings.ToLower(ft.GetCharset()), ft.GetCollate()
 	for _, o := range def.Options {
 		switch o.Tp {
@@ -635,20 +1251,27 @@ func (a *ddlApplier) column(def *ast.ColumnDef, tableCharset string) (c colInfo,
 		case ast.ColumnOptionPrimaryKey:
 			pk, c.nullable = true, false
 		case ast.ColumnOptionDefaultValue:
-			c.def = a.defaultText(o.Expr)
+			defExpr = o.Expr
 		case ast.ColumnOptionCollate:
 			coll = o.StrValue
+		case ast.ColumnOptionComment:
+			if v, ok := o.Expr.(ast.ValueExpr); ok {
+				if s, ok := v.GetValue().(string); ok && strings.HasPrefix(s, ddlMarker) {
+					marks = append(marks, s[len(ddlMarker):])
+				}
+			}
 		}
 	}
 	if cs == "" && coll != "" {
 		cs = collationCharsetName(coll)
 	}
+	cs = a.charsetName(cs)
 	flen, dec := ft.GetFlen(), ft.GetDecimal()
 	text := func(name string) { // a character type: binary when its character set is
 		if cs == "binary" {
 			name = strings.NewReplacer("text", "blob", "char", "binary").Replace(name)
 		} else if cs == "" {
-			cs = tableCharset
+			cs = a.charsetName(tableCharset)
 		}
 		c.dataType = name
 		c.charset = cs
@@ -665,8 +1288,8 @@ func (a *ddlApplier) column(def *ast.ColumnDef, tableCharset string) (c colInfo,
 				flen = width[1]
 			}
 		}
-		if c.unsigned && c.dataType == "bigint" {
-			prec = 20
+		if c.unsigned && (c.dataType == "bigint" || c.dataType == "mediumint") {
+			prec++
 		}
 		c.precision = prec
 		c.columnType = c.dataType + "(" + strconv.Itoa(flen) + ")"
@@ -692,8 +1315,7 @@ func (a *ddlApplier) column(def *ast.ColumnDef, tableCharset string) (c colInfo,
 		if flen <= 0 {
 			flen = 1
 		}
-		c.dataType, c.length = "bit", flen
-		c.precision = flen
+		c.dataType, c.precision = "bit", flen
 		c.columnType = fmt.Sprintf("bit(%d)", flen)
 	case pmysql.TypeDate:
 		c.dataType = "date"
@@ -738,7 +1360,16 @@ func (a *ddlApplier) column(def *ast.ColumnDef, tableCharset string) (c colInfo,
 		}
 		c.values = slices.Clone(ft.GetElems())
 		if cs == "" {
-			cs = tableCharset
+			cs = a.charsetName(tableCharset)
+		}
+		// CHARACTER_MAXIMUM_LENGTH: the longest member; a SET's members and commas.
+		for _, v := range c.values {
+			n := utf8.RuneCountInString(v)
+			if tp == pmysql.TypeSet {
+				c.length += n + min(c.length, 1)
+			} else {
+				c.length = max(c.length, n)
+			}
 		}
 		c.dataType, c.charset = name, cs
 		quoted := make([]string, len(c.values))
@@ -764,29 +1395,247 @@ func (a *ddlApplier) column(def *ast.ColumnDef, tableCharset string) (c colInfo,
 	if pmysql.HasZerofillFlag(ft.GetFlag()) {
 		c.columnType += " zerofill"
 	}
+	for _, mk := range marks {
+		switch {
+		case strings.HasPrefix(mk, "type="):
+			// MariaDB's UUID, INET4, INET6: the catalog has no length, precision or
+			// character set for them.
+			tp := strings.TrimPrefix(mk, "type=")
+			c.dataType, c.columnType, c.charset, c.length, c.precision, c.scale = tp, tp, "", 0, 0, 0
+		case mk == "compressed":
+			c.columnType += " /*M!100301 COMPRESSED*/"
+		}
+	}
+	if defExpr != nil {
+		c.def = a.defaultText(defExpr, &c)
+	}
+	if c.def == nil && !c.nullable && slices.Contains(marks, "compressed") {
+		c.def = new(string)
+		*c.def = "''" // MariaDB gives a NOT NULL compressed column this default
+	}
 	return c, pk
 }
 
-// defaultText renders a DEFAULT as information_schema.COLUMNS.COLUMN_DEFAULT does:
-// MariaDB quotes string literals and writes NULL as no default; MySQL leaves strings
-// unquoted.
-func (a *ddlApplier) defaultText(e ast.ExprNode) *string {
+// defaultText renders the DEFAULT of column c as information_schema.COLUMNS.
+// COLUMN_DEFAULT does: the value converted to the column's type (numbers as numbers,
+// DECIMAL with its scale, dates and times in full, a SET's members in their order),
+// strings quoted and escaped by MariaDB and unquoted by MySQL, NULL as no default. An
+// expression normalizeDDL replaced by a marker string (see ddlDefault) is its text;
+// other expressions are restored by the parser.
+func (a *ddlApplier) defaultText(e ast.ExprNode, c *colInfo) *string {
+	sign := ""
+	if u, ok := e.(*ast.UnaryOperationExpr); ok && (u.Op == opcode.Minus || u.Op == opcode.Plus) {
+		if v, ok := u.V.(ast.ValueExpr); ok { // -0.5: a literal too
+			e = v
+			if u.Op == opcode.Minus {
+				sign = "-"
+			}
+		}
+	}
 	if v, ok := e.(ast.ValueExpr); ok {
-		if v.GetValue() == nil {
+		val := v.GetValue()
+		if sign != "" && val != nil {
+			val = sign + fmt.Sprint(val)
+		}
+		if val == nil {
 			return nil
 		}
-		if s, ok := v.GetValue().(string); ok {
-			if a.flavor != gmysql.MariaDBFlavor {
-				return &s
+		if s, ok := val.(string); ok && strings.HasPrefix(s, ddlMarker+"default=") {
+			s = s[len(ddlMarker+"default="):]
+			return &s
+		}
+		if s, str, ok := a.literal(val, c); ok {
+			if str && a.flavor == gmysql.MariaDBFlavor {
+				s = mariadbQuote(s)
 			}
-			q := "'" + strings.ReplaceAll(s, "'", "''") + "'"
-			return &q
+			return &s
 		}
 	}
 	var b strings.Builder
-	if err := e.Restore(format.NewRestoreCtx(format.RestoreStringSingleQuotes|format.RestoreKeyWordLowercase|format.RestoreNameBackQuotes, &b)); err != nil {
+	if err := e.Restore(format.NewRestoreCtx(format.RestoreStringSingleQuotes|format.RestoreKeyWordLowercase|
+		format.RestoreNameBackQuotes|format.RestoreStringWithoutCharset, &b)); err != nil {
 		return nil
 	}
 	s := b.String()
 	return &s
+}
+
+// mariadbQuote quotes a string as MariaDB writes a default value.
+func mariadbQuote(s string) string {
+	return "'" + strings.NewReplacer("\\", "\\\\", "'", "''", "\x00", "\\0", "\n", "\\n", "\r", "\\r").Replace(s) + "'"
+}
+
+// literal renders a literal default value for column c, and reports whether it is a
+// string (to be quoted); ok is false for a value it cannot render.
+func (a *ddlApplier) literal(val any, c *colInfo) (s string, str, ok bool) {
+	var raw []byte // the value as a string of bytes, for a string column
+	num := ""      // the value as a number
+	switch v := val.(type) {
+	case string:
+		raw, num = []byte(v), strings.TrimSpace(v)
+	case int64:
+		num = strconv.FormatInt(v, 10)
+	case uint64:
+		num = strconv.FormatUint(v, 10)
+	case float32:
+		num = strconv.FormatFloat(float64(v), 'g', -1, 32)
+	case float64:
+		num = strconv.FormatFloat(v, 'g', -1, 64)
+	case test_driver.BinaryLiteral: // X'..', 0x.., B'..': a binary string, or a number in a numeric column
+		raw = v
+		var n big.Int
+		num = n.SetBytes(v).String()
+	case fmt.Stringer: // DECIMAL literal
+		num = v.String()
+	default:
+		return "", false, false
+	}
+	if raw == nil {
+		raw = []byte(num)
+	}
+	switch c.class() {
+	case "int", "year":
+		r, ok := new(big.Rat).SetString(num)
+		if !ok {
+			return "", false, false
+		}
+		n := r.FloatString(0) // rounded half away from zero
+		if c.class() == "year" {
+			if y, err := strconv.Atoi(n); err == nil && y > 0 && y < 100 {
+				n = strconv.Itoa(y + map[bool]int{true: 2000, false: 1900}[y < 70])
+			}
+		}
+		return n, false, true
+	case "decimal":
+		r, ok := new(big.Rat).SetString(num)
+		if !ok {
+			return "", false, false
+		}
+		return r.FloatString(c.scale), false, true
+	case "float":
+		f, err := strconv.ParseFloat(num, 64)
+		if err != nil {
+			return "", false, false
+		}
+		return strconv.FormatFloat(f, 'g', -1, 64), false, true
+	case "bit":
+		n, ok := new(big.Int).SetString(num, 10)
+		if !ok {
+			return "", false, false
+		}
+		return "b'" + n.Text(2) + "'", false, true
+	case "date", "datetime", "time":
+		if t, ok := timeLiteral(string(raw), c); ok {
+			return t, true, true
+		}
+		return string(raw), true, true
+	case "set":
+		var members []string
+		for _, v := range c.values {
+			for _, m := range strings.Split(string(raw), ",") {
+				if strings.EqualFold(m, v) {
+					members = append(members, v)
+					break
+				}
+			}
+		}
+		return strings.Join(members, ","), true, true
+	case "str":
+		if c.dataType == "binary" && len(raw) < c.length {
+			raw = append(raw, make([]byte, c.length-len(raw))...) // BINARY(n) pads with zero bytes
+		}
+		return string(raw), true, true
+	}
+	return string(raw), true, true
+}
+
+var reTimeParts = regexp.MustCompile(`\d+`)
+
+// timeLiteral writes a date or time default as the server stores it: '2020-1-2' or
+// 20200102 as 2020-01-02 in a DATE, with 00:00:00 and the fractional digits of the
+// column in a DATETIME or TIMESTAMP, '10:00' as 10:00:00 in a TIME.
+func timeLiteral(s string, c *colInfo) (string, bool) {
+	s = strings.TrimSpace(s)
+	frac := ""
+	if i := strings.LastIndexByte(s, '.'); i >= 0 && c.dataType != "date" {
+		s, frac = s[:i], s[i+1:]
+	}
+	parts := reTimeParts.FindAllString(s, -1)
+	if len(parts) == 1 && c.dataType != "time" { // YYYYMMDD[HHMMSS]
+		d := parts[0]
+		if len(d) != 8 && len(d) != 14 {
+			return "", false
+		}
+		parts = []string{d[:4], d[4:6], d[6:8]}
+		if len(d) == 14 {
+			parts = append(parts, d[8:10], d[10:12], d[12:14])
+		}
+	}
+	nums := make([]int, len(parts))
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return "", false
+		}
+		nums[i] = n
+	}
+	fsp := ""
+	if c.precision > 0 {
+		fsp = "." + (frac + strings.Repeat("0", c.precision))[:c.precision]
+	}
+	switch c.dataType {
+	case "date":
+		if len(nums) != 3 {
+			return "", false
+		}
+		return fmt.Sprintf("%04d-%02d-%02d", nums[0], nums[1], nums[2]), true
+	case "datetime", "timestamp":
+		if len(nums) != 3 && len(nums) != 5 && len(nums) != 6 {
+			return "", false
+		}
+		nums = append(nums, 0, 0, 0)
+		return fmt.Sprintf("%04d-%02d-%02d %02d:%02d:%02d", nums[0], nums[1], nums[2], nums[3], nums[4], nums[5]) + fsp, true
+	case "time":
+		if strings.HasPrefix(s, "-") || len(nums) < 2 || len(nums) > 3 || strings.ContainsAny(s, " ") {
+			return "", false
+		}
+		nums = append(nums, 0)
+		return fmt.Sprintf("%02d:%02d:%02d", nums[0], nums[1], nums[2]) + fsp, true
+	}
+	return "", false
+}
+
+// convertText gives a character column the character set of CONVERT TO CHARACTER SET:
+// a TEXT type too small for as many characters in the new character set becomes the
+// next larger one, as the server does.
+func convertText(c *colInfo, cs string) {
+	sizes := []struct {
+		name string
+		n    int
+	}{{"tinytext", 255}, {"text", 65535}, {"mediumtext", 16777215}, {"longtext", 4294967295}}
+	at := slices.IndexFunc(sizes, func(s struct {
+		name string
+		n    int
+	}) bool {
+		return s.name == c.dataType
+	})
+	if at >= 0 {
+		need := sizes[at].n / charsetMaxLen(c.charset) * charsetMaxLen(cs)
+		for at < len(sizes)-1 && sizes[at].n < need {
+			at++
+		}
+		c.dataType, c.columnType, c.length = sizes[at].name, sizes[at].name, sizes[at].n
+	}
+	c.charset = cs
+}
+
+// charsetMaxLen is the longest character of a character set, in bytes.
+func charsetMaxLen(cs string) int {
+	if cs == "utf8mb3" {
+		cs = "utf8"
+	}
+	if info, _ := charset.GetCharsetInfo(cs); info != nil && info.Maxlen > 0 {
+		return info.Maxlen
+	}
+	return 1
 }

@@ -167,10 +167,23 @@
 // TABLE with any number of clauses (ADD/DROP/MODIFY/CHANGE/RENAME/ALTER COLUMN with
 // FIRST and AFTER, defaults, character sets and collations, CONVERT TO CHARACTER SET,
 // ADD/DROP PRIMARY KEY, RENAME TO), multi-table RENAME TABLE (swaps included), DROP
-// TABLE and DROP DATABASE. MariaDB's CREATE OR REPLACE TABLE and ALGORITHM=NOCOPY are
-// read as their MySQL equivalents. Only CREATE TABLE ... SELECT, whose columns come
-// from a query, and a table the history does not have (its database was captured
-// later, or it was renamed in from an uncaptured database) are read from
+// TABLE and DROP DATABASE. MariaDB syntax the parser does not read is rewritten
+// before parsing (each rewrite matched outside string literals, quoted identifiers
+// and comments): CREATE OR REPLACE TABLE/INDEX, ALTER ONLINE TABLE, ALTER TABLE IF
+// EXISTS, RENAME TABLE IF EXISTS, WAIT n and NOWAIT, IF [NOT] EXISTS on the clauses
+// of ALTER TABLE (RENAME COLUMN, DROP CONSTRAINT, DROP FOREIGN KEY, ADD PRIMARY KEY,
+// ...), ALGORITHM=NOCOPY, ROW_FORMAT=PAGE, ignored indexes, PERSISTENT generated
+// columns, INVISIBLE columns (columns of the binlog's rows and of the catalog like any
+// other), COMPRESSED columns, the types UUID, INET4 and INET6 (modelled as the catalog
+// shows them), the character sets and collations the parser does not know (latin2,
+// cp1251, utf16, MariaDB's utf8mb3_* and nopad collations, ...) and expression
+// defaults (kept as text close to information_schema's: DEFAULT (a + 1) is
+// "(`a` + 1)"). DROP CONSTRAINT `PRIMARY` drops the primary key, a table without
+// one takes its first UNIQUE key of NOT NULL columns as the server does, CONVERT TO
+// CHARACTER SET lengthens TEXT columns as the server does, and CREATE TABLE ...
+// SEQUENCE=1 (a sequence) is not a table. Only CREATE TABLE ... SELECT, whose
+// columns come from a query, and a table the history does not have (its database
+// was captured later, or it was renamed in from an uncaptured database) are read from
 // information_schema, as they are when the stream meets them. Columns are not read
 // again from the server after a DDL statement: information_schema describes the
 // tables as they are now, not as they were when an event was written.
@@ -193,10 +206,14 @@
 // A DDL statement about a captured database (its default database, or a database it
 // names) that the parser cannot read fails the stream with an error naming the
 // statement and Config.SkipUnparseableDDL, which logs and skips such statements
-// instead (the history then does not follow them). MariaDB syntax the parser does not
-// read includes INVISIBLE columns, WITH SYSTEM VERSIONING, COMPRESSED columns and
-// application-time periods. Statements about views, triggers, routines, events,
-// users, sequences and temporary tables are not parsed.
+// instead (the history then does not follow them). Such statements are system
+// versioning (WITH/WITHOUT SYSTEM VERSIONING, ADD/DROP SYSTEM VERSIONING, AS ROW
+// START/END, PERIOD FOR SYSTEM_TIME; the binlog writes a system-versioned table's rows
+// with hidden row_start and row_end columns, its history rows as inserts and deletes
+// as updates, and the catalog does not list such a table as a base table),
+// application-time periods, and the rarer syntax not rewritten (ASCII and UNICODE
+// column attributes, ENCRYPTED=YES, ...). Statements about views, triggers,
+// routines, events, users, sequences and temporary tables are not parsed.
 //
 // Rows are decoded with the history's schema of the table at the event's position.
 // With binlog_row_metadata = FULL the table map events carry the column names,
@@ -264,7 +281,11 @@
 //   - Schema history: generated and CHECK-constrained columns are modelled as plain
 //     columns; MySQL's JSON column defaults and functional key parts are not kept;
 //     column types written with unusual spellings may show another type text than
-//     information_schema does (the binlog decoding does not depend on it). The base of
+//     information_schema does (the binlog decoding does not depend on it), and so may
+//     defaults that are expressions beyond arithmetic and function calls (MariaDB
+//     rewrites some); system-versioned tables (above). A UNIQUE key becomes the primary
+//     key of a table without one only in the statement that creates the key (not
+//     after DROP PRIMARY KEY or a column made NOT NULL). The base of
 //     the history holds every table of the captured databases, so a database with
 //     thousands of tables makes a history of a few MB, rewritten at each DDL statement.
 //   - XA transactions, MySQL's partial JSON updates, MariaDB 11.4+ servers that write events with log position 0.
