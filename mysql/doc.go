@@ -257,9 +257,11 @@
 // utf8mb3, utf8mb4) and ascii are taken as they are, latin1 is converted as MySQL's
 // latin1 (Windows-1252), and other single- and multi-byte character sets (latin2,
 // cp1250, cp1251, koi8r, gbk, big5, sjis, ...) through the encodings of the TiDB parser;
-// a character set it does not know is taken as it is. Not mapped yet, delivered as text
-// (KindUnknown): MariaDB's UUID, INET4 and INET6 types, MySQL's VECTOR, and any other
-// type. The snapshot reads the same values through a utf8mb4, UTC session and decodes
+// a character set it does not know is taken as it is. MariaDB's UUID, INET4 and
+// INET6 values are their text as the server shows it ("123e4567-e89b-...",
+// "10.1.2.3", "::ffff:10.1.2.3"; KindUnknown), also from the binlog, where they are
+// binary. Not mapped yet, delivered as text (KindUnknown): MySQL's VECTOR and any
+// other type. The snapshot reads the same values through a utf8mb4, UTC session and decodes
 // them to the same Go values as the binlog.
 //
 // # Not in this version

@@ -3,9 +3,11 @@ package mysql
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -174,6 +176,26 @@ func (c *colInfo) column() cdc.Column {
 // NULL never reaches it.
 func binlogDecoder(c *colInfo) func(any) (any, error) {
 	bad := func(v any) error { return fmt.Errorf("unexpected %T value %v for a %s column", v, v, c.dataType) }
+	switch c.dataType {
+	case "uuid", "inet4", "inet6":
+		// MariaDB's types: fixed-length binary in the binlog, text in a SELECT (and so
+		// in the snapshot): the text, both ways.
+		return func(v any) (any, error) {
+			var b []byte
+			switch x := v.(type) {
+			case string:
+				b = []byte(x)
+			case []byte:
+				b = x
+			default:
+				return nil, bad(v)
+			}
+			if s, ok := mariadbTypeText(c.dataType, b); ok {
+				return s, nil
+			}
+			return nil, fmt.Errorf("a %s value of %d bytes (%x)", c.dataType, len(b), b)
+		}
+	}
 	switch c.kind() {
 	case cdc.KindInt, cdc.KindUint:
 		if c.class() == "bit" {
@@ -474,6 +496,28 @@ func snapshotDecoder(c *colInfo) func(*gmysql.FieldValue) (any, error) {
 		}
 		return parse(s)
 	}
+}
+
+// mariadbTypeText renders the binlog form of MariaDB's UUID, INET4 and INET6 values
+// as the server shows them.
+func mariadbTypeText(dataType string, b []byte) (string, bool) {
+	n := 16
+	if dataType == "inet4" {
+		n = 4
+	}
+	if len(b) < n { // the binlog drops the trailing zero bytes of fixed-length strings
+		b = append(bytes.Clone(b), make([]byte, n-len(b))...)
+	}
+	switch {
+	case dataType == "uuid" && len(b) == 16:
+		h := hex.EncodeToString(b)
+		return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], true
+	case dataType == "inet4" && len(b) == 4:
+		return netip.AddrFrom4([4]byte(b)).String(), true
+	case dataType == "inet6" && len(b) == 16:
+		return netip.AddrFrom16([16]byte(b)).String(), true // IPv4-mapped as ::ffff:1.2.3.4, as MariaDB shows it
+	}
+	return "", false
 }
 
 // float32To64 converts a FLOAT value through its shortest decimal form, so 3.14
