@@ -290,6 +290,10 @@
 //     after DROP PRIMARY KEY or a column made NOT NULL). The base of
 //     the history holds every table of the captured databases, so a database with
 //     thousands of tables makes a history of a few MB, rewritten at each DDL statement.
+//   - Tables with MariaDB COMPRESSED columns: go-mysql cannot decode their rows, so
+//     capturing one fails the stream with an error naming it; the rows of one that is
+//     not captured are skipped with a warning (changes after them in the same
+//     transaction are then numbered without them).
 //   - XA transactions, MySQL's partial JSON updates, MariaDB 11.4+ servers that write events with log position 0.
 //
 // # Performance

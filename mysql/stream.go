@@ -221,7 +221,7 @@ func (st *stream) stream(ctx context.Context) error {
 		// would resume in the middle of a transaction.
 		DisableRetrySync:    true,
 		EventCacheCount:     256,
-		RowsEventDecodeFunc: decodeRowsSigned,
+		RowsEventDecodeFunc: st.decodeRows,
 		Logger:              slog.New(quietLogger{st.req.Log().Handler()}),
 	})
 	defer syncer.Close()
@@ -333,6 +333,27 @@ func decodeRowsSigned(re *replication.RowsEvent, data []byte) error {
 		defer func() { re.Table = tm }()
 	}
 	return re.DecodeData(pos, data)
+}
+
+// decodeRows decodes a rows event (decodeRowsSigned); one go-mysql cannot decode
+// (MariaDB's COMPRESSED columns) fails the stream only if its table is captured. The
+// rows of an uncaptured one are dropped uncounted, with a warning: changes after them
+// in the same transaction get other TxOrder numbers (and IDs) than if they were
+// decoded. It runs on go-mysql's parsing goroutine.
+func (st *stream) decodeRows(re *replication.RowsEvent, data []byte) error {
+	err := decodeRowsSigned(re, data)
+	if err == nil || re.Table == nil {
+		return err
+	}
+	db, name := string(re.Table.Schema), string(re.Table.Table)
+	if st.src.cfg.captures(db, name) {
+		return fmt.Errorf("mysql: cannot decode a rows event of captured table %s.%s (MariaDB COMPRESSED columns are not supported): %w", db, name, err)
+	}
+	re.Rows, re.SkippedColumns = nil, nil
+	st.src.warnOnce(st.req.Log(), "undecodable:"+db+"."+name, "cannot decode the rows of a table that is not captured; they are skipped, "+
+		"so changes after them in the same transaction are numbered (TxOrder, event IDs) without them",
+		"table", db+"."+name, "err", err)
+	return nil
 }
 
 // streamError classifies an error of the binlog stream: connection failures are
