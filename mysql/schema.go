@@ -519,6 +519,11 @@ func (st *stream) table(ctx context.Context, db, name string) (*tableState, erro
 			if info, err = st.discover(ctx, db, name); err != nil {
 				return nil, err
 			}
+			if info == nil && st.isSequence(ctx, db, name) {
+				// MariaDB writes a sequence's state as row events of its name: not
+				// changes of a table.
+				t.capture = false
+			}
 		}
 		t.info, t.loaded = info, true
 		t.gen++
@@ -537,6 +542,20 @@ func (st *stream) discover(ctx context.Context, db, name string) (*tableInfo, er
 	st.req.Log().Debug("table not in the schema history: using its current definition", "table", db+"."+name)
 	st.hist.record(histEntry{at: binlogPos{st.file, st.next}, gtid: st.txGTID, tables: map[string]*tableInfo{db + "." + name: info}})
 	return info, st.hist.save(ctx)
+}
+
+// isSequence reports whether db.name is a MariaDB sequence.
+func (st *stream) isSequence(ctx context.Context, db, name string) bool {
+	if st.info.flavor != gmysql.MariaDBFlavor {
+		return false
+	}
+	r, err := query(ctx, st.meta, "SELECT TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = "+quoteString(db)+
+		" AND TABLE_NAME = "+quoteString(name))
+	if err != nil || r.RowNumber() == 0 {
+		return false
+	}
+	typ, _ := cell(r, 0, 0)
+	return typ == "SEQUENCE"
 }
 
 // invalidate drops what the stream knows of a table's columns.
