@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"encoding/binary"
 	"testing"
 	"time"
 )
@@ -22,6 +23,33 @@ func BenchmarkDecode(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := c.dec(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// The same values as the snapshot reads them: int4 and timestamptz in binary format,
+// numeric and text cut from a strArena, all boxed in boxSlabs (see snapdecode.go).
+func BenchmarkSnapDecode(b *testing.B) {
+	var m snapMem
+	for _, c := range []struct {
+		name string
+		oid  uint32
+		in   []byte
+	}{
+		{"int4", oidInt4, binary.BigEndian.AppendUint32(nil, 123456)},
+		{"numeric", oidNumeric, []byte("185185.5")},
+		{"text", oidText, []byte("row 123456")},
+		{"timestamptz", oidTimestampTZ, binary.BigEndian.AppendUint64(nil, 848_000_000_123_456)},
+	} {
+		name, kind, dec := decoderFor(c.oid, -1, nil)
+		col := snapColumnFor(catalogColumn{oid: c.oid}, name, kind, dec, nil, &m)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := col.dec(c.in); err != nil {
 					b.Fatal(err)
 				}
 			}

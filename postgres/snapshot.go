@@ -208,89 +208,99 @@ func (st *stream) readUnit(ctx context.Context, conn *pgconn.PgConn, t *snapTabl
 	size := st.src.cfg.SnapshotChunkSize
 	rel := t.rel
 	evs := st.req.NewBatch(size)
+	var mem snapMem
+	cols := st.snapColumns(t, &mem)
+	formats := make([]int16, len(cols))
+	for i, c := range cols {
+		formats[i] = c.format
+	}
 	var idBuf []byte
-	lastKey := make([][]byte, len(t.pkAt)) // key text of the last row, reused
+	prefix := "pg:snapshot:" + t.full + ":"
+	// The key text of the last row, as the ends of its columns in its ID: the resume
+	// key is cut from the ID instead of being copied for every row.
+	var lastID string
+	keyEnd := make([]int, len(t.pkAt))
+	lastKey := func() []string {
+		key := make([]string, len(keyEnd))
+		start := len(prefix)
+		for k, end := range keyEnd {
+			key[k], start = lastID[start:end], end+1
+		}
+		return key
+	}
 	ncols := len(rel.schema.Columns)
 	var slab, keySlab []any
-	prefix := "pg:snapshot:" + t.full + ":"
-	res := conn.Exec(ctx, q)
-	defer res.Close()
-	for res.NextResult() {
-		rr := res.ResultReader()
-		for rr.NextRow() {
-			// A full batch is handed over when the next row arrives, so the unit's
-			// last batch is never empty (its last row can be marked).
-			if len(evs) == size {
-				b := snapBatch{evs: evs}
-				if len(t.pk) > 0 { // the key reached, to resume after
-					b.last = make([]string, len(lastKey))
-					for k, v := range lastKey {
-						b.last[k] = string(v)
-					}
-				}
-				if err := deliver(b); err != nil {
-					return err
-				}
-				evs = st.req.NewBatch(size)
+	// The extended protocol, for per-column result formats; the rows still stream.
+	rr := conn.ExecParams(ctx, q, nil, nil, nil, formats)
+	defer rr.Close()
+	for rr.NextRow() {
+		// A full batch is handed over when the next row arrives, so the unit's
+		// last batch is never empty (its last row can be marked).
+		if len(evs) == size {
+			b := snapBatch{evs: evs}
+			if len(t.pk) > 0 { // the key reached, to resume after
+				b.last = lastKey()
 			}
-			vals := rr.Values()
-			// Rows and keys are cut from per-batch slabs (capped, so an append to one
-			// row never reaches the next): two allocations per batch, not per row.
-			if len(slab) < ncols {
-				slab = make([]any, size*ncols)
+			if err := deliver(b); err != nil {
+				return err
 			}
-			row := slab[:ncols:ncols]
-			slab = slab[ncols:]
-			for i, v := range vals {
-				j := rel.idx[i]
-				if j < 0 || v == nil {
-					continue
-				}
-				var err error
-				if row[j], err = rel.decs[i](v); err != nil {
-					return fmt.Errorf("postgres: snapshot of %s, column %s: %w", t.full, t.cols[i].name, err)
-				}
-			}
-			idBuf = append(idBuf[:0], prefix...)
-			for k, i := range t.pkAt {
-				if k > 0 {
-					idBuf = append(idBuf, ',')
-				}
-				idBuf = append(idBuf, vals[i]...)
-				lastKey[k] = append(lastKey[k][:0], vals[i]...)
-			}
-			evs = append(evs, cdc.Event{Op: cdc.OpRead, Table: rel.table, Schema: rel.schema,
-				After: cdc.NewRow(rel.schema.Names(), row)})
-			ev := &evs[len(evs)-1]
-			if nkey := len(rel.keyIdx); nkey > 0 {
-				if len(keySlab) < nkey {
-					keySlab = make([]any, size*nkey)
-				}
-				key := keySlab[:nkey:nkey]
-				keySlab = keySlab[nkey:]
-				for k, j := range rel.keyIdx {
-					key[k] = row[j]
-				}
-				ev.Key = cdc.NewRow(rel.keyCols, key)
-			}
-			ev.Source.Connector = "postgresql"
-			ev.Source.Snapshot = cdc.SnapshotTrue
-			ev.SetID(string(idBuf))
+			evs = st.req.NewBatch(size)
 		}
-		if _, err := rr.Close(); err != nil {
-			return classify(fmt.Errorf("postgres: snapshot of %s: %w", t.full, err))
+		vals := rr.Values()
+		// Rows and keys are cut from per-batch slabs (capped, so an append to one
+		// row never reaches the next): two allocations per batch, not per row.
+		if len(slab) < ncols {
+			slab = make([]any, size*ncols)
 		}
+		row := slab[:ncols:ncols]
+		slab = slab[ncols:]
+		for i, v := range vals {
+			j := rel.idx[i]
+			if j < 0 || v == nil {
+				continue
+			}
+			var err error
+			if row[j], err = cols[i].dec(v); err != nil {
+				return fmt.Errorf("postgres: snapshot of %s, column %s: %w", t.full, t.cols[i].name, err)
+			}
+		}
+		idBuf = append(idBuf[:0], prefix...)
+		for k, i := range t.pkAt {
+			if k > 0 {
+				idBuf = append(idBuf, ',')
+			}
+			idBuf = cols[i].appendKey(idBuf, vals[i])
+			keyEnd[k] = len(idBuf)
+		}
+		// Built in place: appending a literal would build it aside and copy it, 440 bytes.
+		evs = evs[:len(evs)+1]
+		ev := &evs[len(evs)-1]
+		*ev = cdc.Event{}
+		ev.Op, ev.Table, ev.Schema = cdc.OpRead, rel.table, rel.schema
+		ev.After = cdc.NewRow(rel.schema.Names(), row)
+		if nkey := len(rel.keyIdx); nkey > 0 {
+			if len(keySlab) < nkey {
+				keySlab = make([]any, size*nkey)
+			}
+			key := keySlab[:nkey:nkey]
+			keySlab = keySlab[nkey:]
+			for k, j := range rel.keyIdx {
+				key[k] = row[j]
+			}
+			ev.Key = cdc.NewRow(rel.keyCols, key)
+		}
+		ev.Source.Connector = "postgresql"
+		ev.Source.Snapshot = cdc.SnapshotTrue
+		lastID = mem.text.str(idBuf)
+		ev.SetID(lastID)
 	}
-	if err := res.Close(); err != nil {
+	if _, err := rr.Close(); err != nil {
 		return classify(fmt.Errorf("postgres: snapshot of %s: %w", t.full, err))
 	}
 	// The end of a range is a resume point too: ranges are delivered in key order.
 	b := snapBatch{evs: evs, end: true}
 	if len(t.pk) > 0 && len(evs) > 0 {
-		b.last = make([]string, len(lastKey))
-		for k, v := range lastKey {
-			b.last[k] = string(v)
-		}
+		b.last = lastKey()
 	}
 	return deliver(b)
 }

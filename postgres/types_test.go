@@ -165,6 +165,9 @@ var typeCases = []typeCase{
 		{"''", map[string]any{}}}},
 	{col: "c_domain", typ: "posnum", kind: cdc.KindDecimal, vals: []typeVal{{"5", typesDec("5.00")}}},
 	{col: "c_domain2", typ: "posnum2", kind: cdc.KindDecimal, vals: []typeVal{{"7.5", typesDec("7.50")}}},
+	{col: "c_intdom", typ: "posint", kind: cdc.KindInt, vals: []typeVal{{"9223372036854775807", int64(math.MaxInt64)}}},
+	{col: "c_tsdom", typ: "tsdom", kind: cdc.KindTimestamp, vals: []typeVal{
+		{"'-infinity'", cdc.NegativeInfinity}, {"'1969-12-31 23:59:59.999999+00'", typesUTC(1969, 12, 31, 23, 59, 59, 999999000)}}},
 	{col: "c_intarr", typ: "intarr", kind: cdc.KindArray, vals: []typeVal{{"'{1,2}'", []any{int64(1), int64(2)}}}},
 	{col: "c_int4arr", typ: "integer[]", kind: cdc.KindArray, vals: []typeVal{
 		{"'{{1,2},{3,4}}'", []any{[]any{int64(1), int64(2)}, []any{int64(3), int64(4)}}},
@@ -217,6 +220,8 @@ const typeSetupSQL = `
 CREATE TYPE mood AS ENUM ('happy', 'so-so');
 CREATE DOMAIN posnum AS numeric(10,2) CHECK (VALUE > 0);
 CREATE DOMAIN posnum2 AS posnum;
+CREATE DOMAIN posint AS int8 CHECK (VALUE > 0);
+CREATE DOMAIN tsdom AS timestamptz;
 CREATE DOMAIN intarr AS int4[];
 CREATE DOMAIN posbox AS box;
 CREATE TYPE pair AS (a int, b text);
@@ -318,8 +323,9 @@ func TestDecodeTypesFromPostgres(t *testing.T) {
 	}
 	attrs := map[string]attr{}
 	var oids []uint32
+	var attnames []string // in column order
 	for _, row := range typesQuery(t, conn, `SELECT attname, atttypid, atttypmod, format_type(atttypid, atttypmod)
-		FROM pg_attribute WHERE attrelid = 'types_t'::regclass AND attnum > 0 AND NOT attisdropped`).Rows {
+		FROM pg_attribute WHERE attrelid = 'types_t'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`).Rows {
 		oid, err1 := strconv.ParseUint(string(row[1]), 10, 32)
 		mod, err2 := strconv.ParseInt(string(row[2]), 10, 32)
 		if err1 != nil || err2 != nil {
@@ -327,6 +333,7 @@ func TestDecodeTypesFromPostgres(t *testing.T) {
 		}
 		attrs[string(row[0])] = attr{uint32(oid), int32(mod), string(row[3])}
 		oids = append(oids, uint32(oid))
+		attnames = append(attnames, string(row[0]))
 	}
 
 	// loadTypes through a replication connection, as the source uses it.
@@ -471,6 +478,63 @@ func TestDecodeTypesFromPostgres(t *testing.T) {
 			}
 		})
 	}
+	// The snapshot's decoders (binary format for fixed-width types, strings cut from
+	// shared buffers) must give the values the text decoders give.
+	t.Run("snapshot", func(t *testing.T) {
+		var m snapMem
+		cols := make([]snapColumn, len(attnames))
+		formats := make([]int16, len(attnames))
+		index := map[string]int{}
+		for i, n := range attnames {
+			a := attrs[n]
+			name, kind, dec := decoderFor(a.oid, a.typmod, types)
+			cols[i] = snapColumnFor(catalogColumn{name: n, oid: a.oid, typmod: a.typmod, pk: n == "id"}, name, kind, dec, types, &m)
+			formats[i] = cols[i].format
+			index[n] = i
+		}
+		for _, n := range []string{"id", "c_int2", "c_float4", "c_bool", "c_date", "c_time", "c_ts", "c_tstz", "c_interval", "c_uuid", "c_intdom", "c_tsdom"} {
+			if cols[index[n]].format != binaryFormat {
+				t.Errorf("%s is read as text", n)
+			}
+		}
+		rr := conn.ExecParams(ctx, "SELECT * FROM types_t ORDER BY id", nil, nil, nil, formats)
+		checked := map[string]bool{}
+		for rr.NextRow() {
+			vals := rr.Values()
+			key := string(cols[0].appendKey(nil, vals[0]))
+			rowID, err := strconv.Atoi(key)
+			c, ok := cells[rowID]
+			if err != nil || !ok {
+				t.Fatalf("key text %q", key)
+			}
+			i := index[c.col.col]
+			if vals[i] == nil {
+				t.Errorf("%s row %d: NULL", c.col.col, rowID)
+				continue
+			}
+			buf := bytes.Clone(vals[i])
+			got, err := cols[i].dec(buf)
+			if err != nil {
+				t.Errorf("%s: decoding %x: %v", c.col.col, vals[i], err)
+				continue
+			}
+			for i := range buf {
+				buf[i] = '#'
+			}
+			if !valuesEqual(got, c.want) {
+				t.Errorf("%s: %x decoded to %#v, want %#v", c.col.col, vals[i], got, c.want)
+			}
+			checked[c.col.col] = true
+		}
+		if _, err := rr.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range typeCases {
+			if !checked[c.col] && (c.ext == "" || haveExt[c.ext]) {
+				t.Errorf("%s: no row checked", c.col)
+			}
+		}
+	})
 }
 
 // valuesEqual compares decoded values exactly: same Go types, NaN equal to NaN, -0 not
