@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -198,4 +199,94 @@ func insertSeq(table, cols string, n int) string {
 	return fmt.Sprintf("INSERT INTO %s WITH RECURSIVE digit(d) AS (SELECT 0 UNION ALL SELECT d + 1 FROM digit WHERE d < %d), "+
 		"seq(seq) AS (SELECT 1 + a.d + %d * (b.d + %d * c.d) FROM digit a, digit b, digit c WHERE a.d + %d * (b.d + %d * c.d) < %d) "+
 		"SELECT %s FROM seq ORDER BY seq", table, k-1, k, k, k, k, n, cols)
+}
+
+// BenchmarkMySQLSnapshot reads one table of TRIBUTARY_BENCH_ROWS rows (default
+// 1000000; INT key, VARCHAR, DECIMAL, DATETIME) with an initial_only snapshot (no-op
+// handler, offset commits on) and with the mariadb client, mariadb --quick -e
+// "SELECT * FROM t" into /dev/null, and reports rows/s of both and their ratio (the
+// client's time / the engine's), with one and two snapshot readers (two readers split
+// the tables, so with one table the second reader only adds its connection). Run with
+// -benchtime=1x.
+func BenchmarkMySQLSnapshot(b *testing.B) {
+	client, err := exec.LookPath("mariadb")
+	if err != nil {
+		if client, err = exec.LookPath("mysql"); err != nil {
+			b.Skip("no mariadb or mysql client installed")
+		}
+	}
+	m, err := testdb.StartMariaDB(testdb.MariaDBOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	rows := envInt("TRIBUTARY_BENCH_ROWS", 1000000)
+	conn, err := sql.Open("mysql", m.CreateDatabase(b, "bench_snap"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range []string{
+		"CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(40), amount DECIMAL(12,2), at DATETIME(6))",
+		insertSeq("t", "seq, CONCAT('row ', seq), seq * 1.5, NOW(6)", rows),
+		"ANALYZE TABLE t",
+	} {
+		if _, err := conn.Exec(q); err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	for _, par := range []int{1, 2} {
+		b.Run(fmt.Sprintf("readers=%d", par), func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				b.StopTimer()
+				args := []string{"--quick", "--batch", "--host=" + m.Host, "--port=" + strconv.Itoa(m.Port), "--user=" + m.User,
+					"--database=bench_snap", "-e", "SELECT * FROM t"}
+				if m.Password != "" {
+					args = append(args, "--password="+m.Password)
+				}
+				devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				cmd := exec.Command(client, args...)
+				var stderr strings.Builder
+				cmd.Stdout, cmd.Stderr = devnull, &stderr
+				start := time.Now()
+				if err := cmd.Run(); err != nil {
+					b.Fatalf("%s: %v: %s", client, err, stderr.String())
+				}
+				toolTook := time.Since(start)
+				devnull.Close()
+
+				src, err := mysql.New(mysql.Config{Addr: m.Addr, User: m.User, Password: m.Password, Tables: []string{"bench_snap.t"},
+					SnapshotMode: cdc.SnapshotInitialOnly, SnapshotParallelism: par})
+				if err != nil {
+					b.Fatal(err)
+				}
+				eng, err := cdc.NewEngine(src, cdc.WithOffsetStore(newFileStore(b)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				n := 0
+				start = time.Now()
+				b.StartTimer()
+				err = eng.Run(context.Background(), func(_ context.Context, ev cdc.Event) error {
+					if ev.Op == cdc.OpRead {
+						n++
+					}
+					return nil
+				})
+				b.StopTimer()
+				engTook := time.Since(start)
+				if err != nil || n != rows {
+					b.Fatalf("Run: %v after %d rows, want %d", err, n, rows)
+				}
+				b.ReportMetric(float64(rows)/engTook.Seconds(), "engine_rows/s")
+				b.ReportMetric(float64(rows)/toolTook.Seconds(), "client_rows/s")
+				b.ReportMetric(toolTook.Seconds()/engTook.Seconds(), "ratio")
+				b.ReportMetric(float64(peakRSS())/(1<<20), "peak_rss_MB")
+				b.StartTimer()
+			}
+		})
+	}
 }

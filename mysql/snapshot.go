@@ -258,6 +258,7 @@ type snapCols struct {
 	pkAt   []int // selected columns of the key, in key order
 	pkKind []cdc.Kind
 	pkCols []*colInfo
+	keyIdx []int // schema column of each key column
 	sel    string
 	order  string
 	from   string
@@ -298,6 +299,9 @@ func (st *stream) planTable(ctx context.Context, db, name string, total int64, a
 	}
 	sc := &snapCols{t: t, info: info, from: quoteIdent(db) + "." + quoteIdent(name), full: full, prefix: "mysql:snapshot:" + full + ":"}
 	sc.schema, sc.idx = st.buildSchema(t, info.cols, info.pk)
+	for _, k := range sc.schema.PrimaryKey {
+		sc.keyIdx = append(sc.keyIdx, sc.schema.Index(k))
+	}
 	var sel []string
 	for i := range info.cols {
 		c := &info.cols[i]
@@ -363,84 +367,94 @@ func (d *snapDelivery) deliver(c snapChunk) error {
 	return nil
 }
 
-// readJob reads one table on conn and hands its rows to emit in chunks: by primary
-// key in chunks of SnapshotChunkSize rows, or, without a key, in one streamed read.
+// readJob reads one table on conn with one streamed query (the server keeps producing
+// rows while they are decoded; a query per chunk would leave both sides waiting in
+// turn) and hands its rows to emit in chunks of SnapshotChunkSize: in primary-key
+// order after the key reached before a restart, each chunk with the key of its last
+// row, or, without a key, in any order and resumable only at the end.
 func (st *stream) readJob(ctx context.Context, conn *client.Conn, job *snapJob, emit func(snapChunk) error) error {
 	sc, size := job.sc, st.src.cfg.SnapshotChunkSize
-	if len(sc.pkAt) == 0 {
-		// No key to resume by: one streamed read, resumable only at the end.
-		evs := st.req.NewBatch(size)
-		var n int64
-		var result gmysql.Result
-		q := "SELECT " + sc.sel + " FROM " + sc.from
-		stop := context.AfterFunc(ctx, func() { abort(conn) })
-		err := conn.ExecuteSelectStreaming(q, &result, func(row []gmysql.FieldValue) error {
-			n++
-			ev, err := sc.event(st, row, "#"+strconv.FormatInt(n, 10))
-			if err != nil {
-				return err
-			}
-			evs = append(evs, ev)
-			if len(evs) == size {
-				if err := emit(snapChunk{evs: evs}); err != nil {
-					return err
-				}
-				evs = st.req.NewBatch(size)
-			}
-			return nil
-		}, nil)
-		if !stop() && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err != nil {
-			if notInSnapshot(err) {
-				return emit(snapChunk{done: true})
-			}
-			return snapshotErr(sc.full, err)
-		}
-		return emit(snapChunk{evs: evs, done: true})
-	}
-	after := job.after
-	for {
-		q := "SELECT " + sc.sel + " FROM " + sc.from
-		if after != nil {
-			w, err := sc.after(after)
+	keyed := len(sc.pkAt) > 0
+	q := "SELECT " + sc.sel + " FROM " + sc.from
+	if keyed {
+		if job.after != nil {
+			w, err := sc.after(job.after)
 			if err != nil {
 				return err
 			}
 			q += " WHERE " + w
 		}
-		q += " ORDER BY " + sc.order + " LIMIT " + strconv.Itoa(size)
-		r, err := query(ctx, conn, q)
-		if err != nil {
-			if notInSnapshot(err) {
-				return emit(snapChunk{last: after, done: true})
+		q += " ORDER BY " + sc.order
+	}
+	var (
+		evs     = st.req.NewBatch(size)
+		slab    []any
+		n       int64
+		keyBuf  = make([][]byte, len(sc.pkAt)) // the key text of the last row, reused
+		idBuf   []byte
+		lastKey = func() []string {
+			out := make([]string, len(keyBuf))
+			for k, b := range keyBuf {
+				out[k] = string(b)
 			}
-			return snapshotErr(sc.full, err)
+			return out
 		}
-		rows := r.Values
-		evs := st.req.NewBatch(len(rows))
-		var last []string
-		for _, row := range rows {
-			last = sc.keyText(row)
-			ev, err := sc.event(st, row, strings.Join(last, ","))
-			if err != nil {
+	)
+	ncols := len(sc.schema.Columns) + len(sc.schema.PrimaryKey)
+	var result gmysql.Result
+	stop := context.AfterFunc(ctx, func() { abort(conn) })
+	err := conn.ExecuteSelectStreaming(q, &result, func(row []gmysql.FieldValue) error {
+		// A full chunk is handed over when the next row arrives, so the table's last
+		// chunk is never empty.
+		if len(evs) == size {
+			c := snapChunk{evs: evs}
+			if keyed {
+				c.last = lastKey()
+			}
+			if err := emit(c); err != nil {
 				return err
 			}
-			evs = append(evs, ev)
+			evs = st.req.NewBatch(size)
 		}
-		done := len(rows) < size
-		if last == nil {
-			last = after // an empty last chunk: the key reached is still the previous one
+		// The values of a chunk's rows are cut from one slab (capped slices).
+		if len(slab) < ncols {
+			slab = make([]any, size*ncols)
 		}
-		if err := emit(snapChunk{evs: evs, last: last, done: done}); err != nil {
-			return err
+		vals := slab[:ncols:ncols]
+		slab = slab[ncols:]
+		idBuf = append(idBuf[:0], sc.prefix...)
+		if keyed {
+			for k := range keyBuf {
+				keyBuf[k] = sc.appendKeyText(keyBuf[k][:0], row, k)
+				if k > 0 {
+					idBuf = append(idBuf, ',')
+				}
+				idBuf = append(idBuf, keyBuf[k]...)
+			}
+		} else {
+			n++
+			idBuf = strconv.AppendInt(append(idBuf, '#'), n, 10)
 		}
-		if done {
-			return nil
-		}
-		after = last
+		evs = append(evs, cdc.Event{})
+		return sc.event(st, &evs[len(evs)-1], row, vals, string(idBuf))
+	}, nil)
+	if !stop() && ctx.Err() != nil {
+		return ctx.Err()
 	}
+	if err != nil {
+		if notInSnapshot(err) {
+			return emit(snapChunk{last: job.after, done: true})
+		}
+		return snapshotErr(sc.full, err)
+	}
+	c := snapChunk{evs: evs, done: true}
+	if keyed {
+		c.last = job.after // an empty table (after the key reached): still that key
+		if len(evs) > 0 {
+			c.last = lastKey()
+		}
+	}
+	return emit(c)
 }
 
 // snapshotParallel reads tables on the stream's reader connections (each in a
@@ -530,9 +544,9 @@ func snapshotErr(table string, err error) error {
 	return fmt.Errorf("mysql: snapshot of %s: %w", table, classify(err))
 }
 
-// event builds the OpRead event of a row.
-func (sc *snapCols) event(st *stream, row []gmysql.FieldValue, id string) (cdc.Event, error) {
-	vals := make([]any, len(sc.schema.Columns)+len(sc.schema.PrimaryKey))
+// event builds the OpRead event of a row in ev, its values (and key) in vals, which
+// has room for both.
+func (sc *snapCols) event(st *stream, ev *cdc.Event, row []gmysql.FieldValue, vals []any, id string) error {
 	key := vals[len(sc.schema.Columns):]
 	vals = vals[:len(sc.schema.Columns):len(sc.schema.Columns)]
 	for i := range row {
@@ -542,43 +556,44 @@ func (sc *snapCols) event(st *stream, row []gmysql.FieldValue, id string) (cdc.E
 		}
 		v, err := sc.decs[i](&row[i])
 		if err != nil {
-			return cdc.Event{}, fmt.Errorf("mysql: snapshot of %s, column %s: %w", sc.full, sc.info.cols[i].name, err)
+			return fmt.Errorf("mysql: snapshot of %s, column %s: %w", sc.full, sc.info.cols[i].name, err)
 		}
 		vals[j] = v
 	}
-	ev := cdc.Event{Op: cdc.OpRead, Table: sc.t.id, Schema: sc.schema, After: cdc.NewRow(sc.schema.Names(), vals)}
+	*ev = cdc.Event{Op: cdc.OpRead, Table: sc.t.id, Schema: sc.schema, After: cdc.NewRow(sc.schema.Names(), vals)}
 	if len(sc.schema.PrimaryKey) > 0 {
-		for i, k := range sc.schema.PrimaryKey {
-			key[i] = vals[sc.schema.Index(k)]
+		for i, at := range sc.keyIdx {
+			key[i] = vals[at]
 		}
 		ev.Key = cdc.NewRow(sc.schema.PrimaryKey, key)
 	}
 	ev.Source.Connector = st.info.flavor
 	ev.Source.Snapshot = cdc.SnapshotTrue
 	ev.Source.File, ev.Source.Pos = st.file, uint64(st.next)
-	ev.SetID(sc.prefix + id)
-	return ev, nil
+	ev.SetID(id)
+	return nil
 }
 
-// keyText is the text of a row's key for positions and IDs (hex for binary columns).
-func (sc *snapCols) keyText(row []gmysql.FieldValue) []string {
-	out := make([]string, len(sc.pkAt))
-	for k, i := range sc.pkAt {
-		fv := &row[i]
-		switch {
-		case fv.Type != gmysql.FieldValueTypeString:
-			out[k] = fv.String()
-		case sc.pkCols[k].class() == "bit":
-			var b [8]byte
-			copy(b[8-min(8, len(fv.AsString())):], fv.AsString())
-			out[k] = strconv.FormatUint(binary.BigEndian.Uint64(b[:]), 10)
-		case sc.pkKind[k] == cdc.KindBytes:
-			out[k] = hex.EncodeToString(fv.AsString())
-		default:
-			out[k] = string(fv.AsString())
-		}
+// appendKeyText appends the text of the row's k-th key column for positions and IDs
+// (hex for binary columns).
+func (sc *snapCols) appendKeyText(b []byte, row []gmysql.FieldValue, k int) []byte {
+	fv := &row[sc.pkAt[k]]
+	switch {
+	case fv.Type == gmysql.FieldValueTypeUnsigned:
+		return strconv.AppendUint(b, fv.AsUint64(), 10)
+	case fv.Type == gmysql.FieldValueTypeSigned:
+		return strconv.AppendInt(b, fv.AsInt64(), 10)
+	case fv.Type != gmysql.FieldValueTypeString:
+		return append(b, fv.String()...)
+	case sc.pkCols[k].class() == "bit":
+		var x [8]byte
+		copy(x[8-min(8, len(fv.AsString())):], fv.AsString())
+		return strconv.AppendUint(b, binary.BigEndian.Uint64(x[:]), 10)
+	case sc.pkKind[k] == cdc.KindBytes:
+		return hex.AppendEncode(b, fv.AsString())
+	default:
+		return append(b, fv.AsString()...)
 	}
-	return out
 }
 
 // after is the condition for the rows after a key:
