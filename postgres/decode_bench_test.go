@@ -31,7 +31,7 @@ func BenchmarkDecode(b *testing.B) {
 }
 
 // The same values as the snapshot reads them: int4 and timestamptz in binary format,
-// numeric and text cut from a strArena, all boxed in boxSlabs (see snapdecode.go).
+// numeric and text cut from an arena.Strings, all boxed in arena.Boxes (see snapdecode.go).
 func BenchmarkSnapDecode(b *testing.B) {
 	var m snapMem
 	for _, c := range []struct {

@@ -6,9 +6,9 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unsafe"
 
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/internal/arena"
 )
 
 // The snapshot reads its rows with decoders of its own, for the same Go values as the
@@ -17,8 +17,8 @@ import (
 //
 //   - fixed-width types come in binary result format: decoding is a load instead of a
 //     parse, and the server skips their output functions;
-//   - strings, the text of numerics and event IDs are cut from a strArena, and values
-//     are boxed into boxSlabs: a few allocations per batch instead of about one per
+//   - strings, the text of numerics and event IDs are cut from an arena.Strings, and values
+//     are boxed into arena.Boxes: a few allocations per batch instead of about one per
 //     value, which is what the snapshot's GC time was made of.
 //
 // Key columns stay in text format, except integers, whose text is formatted here: the
@@ -67,14 +67,14 @@ func snapColumnFor(c catalogColumn, name string, kind cdc.Kind, text func([]byte
 	}
 	switch kind {
 	case cdc.KindString, cdc.KindUnknown: // decodeString: see rawDecoder
-		return snapColumn{dec: func(b []byte) (any, error) { return m.strs.box(m.text.str(b)), nil }}
+		return snapColumn{dec: func(b []byte) (any, error) { return m.strs.Box(m.text.String(b)), nil }}
 	case cdc.KindDecimal: // decodeNumeric
 		return snapColumn{dec: fastNamed(name, func(b []byte) (any, error) {
-			d, err := cdc.ParseDecimal(m.text.str(b))
+			d, err := cdc.ParseDecimal(m.text.String(b))
 			if err != nil {
 				return nil, errBadSyntax
 			}
-			return m.nums.box(d), nil
+			return m.nums.Box(d), nil
 		})}
 	}
 	return snapColumn{dec: text}
@@ -138,21 +138,21 @@ func binaryDecoder(oid uint32, m *snapMem) func([]byte) (any, error) {
 				return nil, errBinaryLength
 			}
 			n, _ := binaryInt(b)
-			return m.ints.box(n), nil
+			return m.ints.Box(n), nil
 		}
 	case oidFloat4:
 		return func(b []byte) (any, error) {
 			if len(b) != 4 {
 				return nil, errBinaryLength
 			}
-			return m.floats.box(float64(math.Float32frombits(binary.BigEndian.Uint32(b)))), nil
+			return m.floats.Box(float64(math.Float32frombits(binary.BigEndian.Uint32(b)))), nil
 		}
 	case oidFloat8:
 		return func(b []byte) (any, error) {
 			if len(b) != 8 {
 				return nil, errBinaryLength
 			}
-			return m.floats.box(math.Float64frombits(binary.BigEndian.Uint64(b))), nil
+			return m.floats.Box(math.Float64frombits(binary.BigEndian.Uint64(b))), nil
 		}
 	case oidBool:
 		return func(b []byte) (any, error) {
@@ -172,7 +172,7 @@ func binaryDecoder(oid uint32, m *snapMem) func([]byte) (any, error) {
 			case math.MinInt32:
 				return cdc.NegativeInfinity, nil
 			default:
-				return m.times.box(time.Unix(pgEpoch+int64(d)*86400, 0).UTC()), nil
+				return m.times.Box(time.Unix(pgEpoch+int64(d)*86400, 0).UTC()), nil
 			}
 		}
 	case oidTimestamp, oidTimestampTZ: // microseconds since 2000-01-01 (UTC); extremes ±infinity
@@ -190,7 +190,7 @@ func binaryDecoder(oid uint32, m *snapMem) func([]byte) (any, error) {
 				if frac < 0 {
 					sec, frac = sec-1, frac+1e6
 				}
-				return m.times.box(time.Unix(pgEpoch+sec, frac*1e3).UTC()), nil
+				return m.times.Box(time.Unix(pgEpoch+sec, frac*1e3).UTC()), nil
 			}
 		}
 	case oidTime: // microseconds since midnight
@@ -198,14 +198,14 @@ func binaryDecoder(oid uint32, m *snapMem) func([]byte) (any, error) {
 			if len(b) != 8 {
 				return nil, errBinaryLength
 			}
-			return m.durs.box(time.Duration(binary.BigEndian.Uint64(b)) * time.Microsecond), nil
+			return m.durs.Box(time.Duration(binary.BigEndian.Uint64(b)) * time.Microsecond), nil
 		}
 	case oidInterval: // microseconds, days, months: PostgreSQL 17's infinities are the extremes
 		return func(b []byte) (any, error) {
 			if len(b) != 16 {
 				return nil, errBinaryLength
 			}
-			return m.ivals.box(cdc.Interval{Microseconds: int64(binary.BigEndian.Uint64(b)),
+			return m.ivals.Box(cdc.Interval{Microseconds: int64(binary.BigEndian.Uint64(b)),
 				Days: int32(binary.BigEndian.Uint32(b[8:])), Months: int32(binary.BigEndian.Uint32(b[12:]))}), nil
 		}
 	case oidUUID: // 16 bytes, printed in the canonical lower-case form
@@ -214,7 +214,7 @@ func binaryDecoder(oid uint32, m *snapMem) func([]byte) (any, error) {
 				return nil, errBinaryLength
 			}
 			const hexDigits = "0123456789abcdef"
-			out := m.text.alloc(36)
+			out := m.text.Alloc(36)
 			k := 0
 			for i, c := range b {
 				if i == 4 || i == 6 || i == 8 || i == 10 {
@@ -224,7 +224,7 @@ func binaryDecoder(oid uint32, m *snapMem) func([]byte) (any, error) {
 				out[k], out[k+1] = hexDigits[c>>4], hexDigits[c&15]
 				k += 2
 			}
-			return m.strs.box(unsafe.String(&out[0], 36)), nil
+			return m.strs.Box(arena.Cut(out)), nil
 		}
 	}
 	return nil
@@ -232,81 +232,12 @@ func binaryDecoder(oid uint32, m *snapMem) func([]byte) (any, error) {
 
 // snapMem is where one snapshot reader's values live.
 type snapMem struct {
-	text   strArena
-	ints   boxSlab[int64]
-	floats boxSlab[float64]
-	strs   boxSlab[string]
-	times  boxSlab[time.Time]
-	durs   boxSlab[time.Duration]
-	nums   boxSlab[cdc.Decimal]
-	ivals  boxSlab[cdc.Interval]
-}
-
-// strArena cuts strings from large append-only buffers: one allocation per
-// arenaChunk bytes of strings instead of one per value. Bytes handed out are never
-// written again, as unsafe.String requires. A string keeps its whole chunk alive: for
-// snapshot rows, which are handled and dropped batch by batch, that is some batches'
-// worth of text at most, unless a handler keeps values for longer.
-type strArena struct{ buf []byte }
-
-const arenaChunk = 32 << 10 // the largest small-object size class
-
-// alloc returns n bytes to write a string into, before handing it out.
-func (a *strArena) alloc(n int) []byte {
-	if cap(a.buf)-len(a.buf) < n {
-		if n > arenaChunk/8 { // a large value gets its own allocation
-			return make([]byte, n)
-		}
-		a.buf = make([]byte, 0, arenaChunk)
-	}
-	m := len(a.buf)
-	a.buf = a.buf[:m+n]
-	return a.buf[m : m+n : m+n]
-}
-
-// str returns a string of b, copied into the arena.
-func (a *strArena) str(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	d := a.alloc(len(b))
-	copy(d, b)
-	return unsafe.String(&d[0], len(d))
-}
-
-// boxable are the types that boxSlab boxes: none is pointer-shaped, so an interface
-// holding one points to its value.
-type boxable interface {
-	int64 | float64 | string | time.Time | time.Duration | cdc.Decimal | cdc.Interval
-}
-
-// boxSlab boxes values into interfaces that point into a shared array instead of a
-// heap object each: one allocation per boxChunk values instead of one per value. It
-// builds the interface from its two words (type, pointer to the value), the layout the
-// gc compiler uses for every interface; TestBoxSlab checks it. A slot is written once,
-// before its interface exists, and never again. A value keeps its whole chunk alive:
-// as with strArena, some batches' worth at most unless a handler keeps values.
-type boxSlab[T boxable] struct {
-	typ  unsafe.Pointer // T's type word
-	free []T
-}
-
-const boxChunk = 256
-
-type eface struct{ typ, data unsafe.Pointer }
-
-func (s *boxSlab[T]) box(v T) any {
-	if len(s.free) == 0 {
-		if s.typ == nil {
-			var zero any = *new(T)
-			s.typ = (*eface)(unsafe.Pointer(&zero)).typ
-		}
-		s.free = make([]T, boxChunk)
-	}
-	p := &s.free[0]
-	*p = v
-	s.free = s.free[1:]
-	var out any
-	*(*eface)(unsafe.Pointer(&out)) = eface{typ: s.typ, data: unsafe.Pointer(p)}
-	return out
+	text   arena.Strings
+	ints   arena.Box[int64]
+	floats arena.Box[float64]
+	strs   arena.Box[string]
+	times  arena.Box[time.Time]
+	durs   arena.Box[time.Duration]
+	nums   arena.Box[cdc.Decimal]
+	ivals  arena.Box[cdc.Interval]
 }

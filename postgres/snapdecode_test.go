@@ -5,88 +5,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"reflect"
-	"runtime"
 	"strconv"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/tributary-cdc/cdc"
 )
-
-// TestBoxSlab checks that interfaces built by boxSlab are ordinary interfaces: equal to
-// the same values boxed by the compiler, seen by type switches and reflect, and intact
-// after collections and after their chunk has been filled.
-func TestBoxSlab(t *testing.T) {
-	var m snapMem
-	want := []any{int64(-1), int64(1 << 40), 1.5, math.Inf(-1), "", "x", strings.Repeat("y", 100),
-		time.Date(2026, 11, 24, 1, 2, 3, 4, time.UTC), 36 * time.Hour,
-		cdc.MustParseDecimal("-12.50"), cdc.DecimalNaN, cdc.Interval{Months: -1, Days: 2, Microseconds: 3}}
-	box := func(v any) any {
-		switch x := v.(type) {
-		case int64:
-			return m.ints.box(x)
-		case float64:
-			return m.floats.box(x)
-		case string:
-			return m.strs.box(x)
-		case time.Time:
-			return m.times.box(x)
-		case time.Duration:
-			return m.durs.box(x)
-		case cdc.Decimal:
-			return m.nums.box(x)
-		case cdc.Interval:
-			return m.ivals.box(x)
-		}
-		t.Fatalf("%T is not boxable", v)
-		return nil
-	}
-	var got []any
-	for range 3 * boxChunk / len(want) {
-		for _, v := range want {
-			got = append(got, box(v))
-		}
-		runtime.GC()
-	}
-	for i, g := range got {
-		w := want[i%len(want)]
-		if g != w || !reflect.DeepEqual(g, w) || reflect.TypeOf(g) != reflect.TypeOf(w) {
-			t.Fatalf("boxed %#v (%T) reads back as %#v (%T)", w, w, g, g)
-		}
-		switch g.(type) {
-		case int64, float64, string, time.Time, time.Duration, cdc.Decimal, cdc.Interval:
-		default:
-			t.Fatalf("type switch does not see %T", g)
-		}
-	}
-}
-
-func TestStrArena(t *testing.T) {
-	var a strArena
-	var got, want []string
-	for i := 0; i < 3*arenaChunk/10; i++ {
-		w := strconv.Itoa(i * 7919)
-		if i%1000 == 0 {
-			w = strings.Repeat("z", arenaChunk/8+1) // its own allocation
-		}
-		buf := []byte(w)
-		got, want = append(got, a.str(buf)), append(want, w)
-		for j := range buf { // the caller reuses its buffer
-			buf[j] = '#'
-		}
-	}
-	runtime.GC()
-	for i := range got {
-		if got[i] != want[i] {
-			t.Fatalf("string %d = %q, want %q", i, got[i], want[i])
-		}
-	}
-	if s := a.str(nil); s != "" {
-		t.Fatalf("empty string = %q", s)
-	}
-}
 
 // TestSnapKeyText: an integer key column read in binary has the key text PostgreSQL
 // prints, which event IDs and resume positions hold.

@@ -291,7 +291,7 @@ func (st *stream) readUnit(ctx context.Context, conn *pgconn.PgConn, t *snapTabl
 		}
 		ev.Source.Connector = "postgresql"
 		ev.Source.Snapshot = cdc.SnapshotTrue
-		lastID = mem.text.str(idBuf)
+		lastID = mem.text.String(idBuf)
 		ev.SetID(lastID)
 	}
 	if _, err := rr.Close(); err != nil {
