@@ -6,16 +6,18 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/tributary-cdc/cdc/internal/feed"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
 	gmysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/internal/arena"
+	"github.com/tributary-cdc/cdc/internal/feed"
 )
 
 // beginSnapshot starts the snapshot on conn, and on SnapshotParallelism-1 more reader
@@ -264,6 +266,18 @@ type snapCols struct {
 	from   string
 	full   string
 	prefix string // of the events' IDs
+	mem    snapMem
+}
+
+// snapMem is where a table's snapshot values are cut from (see internal/arena).
+type snapMem struct {
+	text   arena.Strings
+	ints   arena.Box[int64]
+	uints  arena.Box[uint64]
+	floats arena.Box[float64]
+	strs   arena.Box[string]
+	times  arena.Box[time.Time]
+	nums   arena.Box[cdc.Decimal]
 }
 
 // snapJob is one table to read: how to select and decode it, and where to start.
@@ -306,7 +320,7 @@ func (st *stream) planTable(ctx context.Context, db, name string, total int64, a
 	for i := range info.cols {
 		c := &info.cols[i]
 		sel = append(sel, quoteIdent(c.name))
-		sc.decs = append(sc.decs, snapshotDecoder(c))
+		sc.decs = append(sc.decs, snapshotDecoder(c, &sc.mem))
 	}
 	for _, k := range info.pk {
 		j := info.byName[k]
@@ -436,7 +450,7 @@ func (st *stream) readJob(ctx context.Context, conn *client.Conn, job *snapJob, 
 			idBuf = strconv.AppendInt(append(idBuf, '#'), n, 10)
 		}
 		evs = append(evs, cdc.Event{})
-		return sc.event(st, &evs[len(evs)-1], row, vals, string(idBuf))
+		return sc.event(st, &evs[len(evs)-1], row, vals, sc.mem.text.String(idBuf))
 	}, nil)
 	if !stop() && ctx.Err() != nil {
 		return ctx.Err()

@@ -400,7 +400,9 @@ func binlogDecoder(c *colInfo) func(any) (any, error) {
 
 // snapshotDecoder maps a text-protocol value of a snapshot SELECT (connection
 // charset utf8mb4, time_zone +00:00) to the value mapping. NULL never reaches it.
-func snapshotDecoder(c *colInfo) func(*gmysql.FieldValue) (any, error) {
+// Strings and boxed values are cut from m (see internal/arena): m belongs to one
+// reader.
+func snapshotDecoder(c *colInfo, m *snapMem) func(*gmysql.FieldValue) (any, error) {
 	bad := func(fv *gmysql.FieldValue) error {
 		return fmt.Errorf("unexpected value %s for a %s column", fv.String(), c.dataType)
 	}
@@ -408,7 +410,7 @@ func snapshotDecoder(c *colInfo) func(*gmysql.FieldValue) (any, error) {
 		if fv.Type != gmysql.FieldValueTypeString {
 			return "", false
 		}
-		return string(fv.AsString()), true
+		return m.text.String(fv.AsString()), true
 	}
 	switch c.kind() {
 	case cdc.KindInt, cdc.KindUint:
@@ -427,16 +429,24 @@ func snapshotDecoder(c *colInfo) func(*gmysql.FieldValue) (any, error) {
 		return func(fv *gmysql.FieldValue) (any, error) {
 			switch fv.Type {
 			case gmysql.FieldValueTypeSigned:
-				return fv.AsInt64(), nil
+				return m.ints.Box(fv.AsInt64()), nil
 			case gmysql.FieldValueTypeUnsigned:
 				if wide {
-					return fv.AsUint64(), nil
+					return m.uints.Box(fv.AsUint64()), nil
 				}
 				if fv.AsUint64() <= math.MaxInt64 {
-					return int64(fv.AsUint64()), nil
+					return m.ints.Box(int64(fv.AsUint64())), nil
 				}
-			case gmysql.FieldValueTypeString:
-				return strconv.ParseInt(string(fv.AsString()), 10, 64)
+			case gmysql.FieldValueTypeString: // the text protocol: parsed from the row's bytes
+				b := fv.AsString()
+				if wide {
+					if n, ok := parseUint(b); ok {
+						return m.uints.Box(n), nil
+					}
+				} else if n, ok := parseInt(b); ok {
+					return m.ints.Box(n), nil
+				}
+				return strconv.ParseInt(string(b), 10, 64) // for its error
 			}
 			return nil, bad(fv)
 		}
@@ -444,17 +454,44 @@ func snapshotDecoder(c *colInfo) func(*gmysql.FieldValue) (any, error) {
 		return func(fv *gmysql.FieldValue) (any, error) {
 			switch fv.Type {
 			case gmysql.FieldValueTypeFloat:
-				return fv.AsFloat64(), nil
+				return m.floats.Box(fv.AsFloat64()), nil
 			case gmysql.FieldValueTypeString:
 				return strconv.ParseFloat(string(fv.AsString()), 64)
 			}
 			return nil, bad(fv)
 		}
 	}
+	switch c.kind() {
+	case cdc.KindDate, cdc.KindTimestamp:
+		// Parsed from the row's bytes: no string in between.
+		date := c.kind() == cdc.KindDate
+		return func(fv *gmysql.FieldValue) (any, error) {
+			if fv.Type != gmysql.FieldValueTypeString {
+				return nil, bad(fv)
+			}
+			var t time.Time
+			var err error
+			if date {
+				t, err = parseDate(fv.AsString())
+			} else {
+				t, err = parseDateTime(fv.AsString())
+			}
+			if err != nil {
+				return nil, err
+			}
+			return m.times.Box(t), nil
+		}
+	}
 	var parse func(string) (any, error)
 	switch c.kind() {
 	case cdc.KindDecimal:
-		parse = func(s string) (any, error) { return cdc.ParseDecimal(s) }
+		parse = func(s string) (any, error) {
+			d, err := cdc.ParseDecimal(s)
+			if err != nil {
+				return nil, err
+			}
+			return m.nums.Box(d), nil
+		}
 	case cdc.KindDate:
 		parse = func(s string) (any, error) { return parseDate(s) }
 	case cdc.KindTimestamp:
@@ -483,7 +520,7 @@ func snapshotDecoder(c *colInfo) func(*gmysql.FieldValue) (any, error) {
 			return json.RawMessage(bytes.Clone(fv.AsString())), nil
 		}
 	default: // strings, enums and the types not mapped yet: text
-		parse = func(s string) (any, error) { return s, nil }
+		parse = func(s string) (any, error) { return m.strs.Box(s), nil }
 	}
 	return func(fv *gmysql.FieldValue) (any, error) {
 		s, ok := str(fv)
@@ -545,56 +582,129 @@ func setMembers(mask uint64, values []string) []string {
 // dates with a zero month or day, which time.Time cannot represent.
 var zeroTime = time.Time{}
 
-// parseDate parses "YYYY-MM-DD" as UTC midnight.
-func parseDate(s string) (time.Time, error) {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return time.Time{}, fmt.Errorf("bad DATE %q", s)
+// text is the text of a value: a string, or bytes of a result row.
+type text interface{ ~string | ~[]byte }
+
+// parseUint parses an unsigned decimal integer without overflow.
+func parseUint(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
 	}
-	y, err1 := strconv.Atoi(s[:4])
-	m, err2 := strconv.Atoi(s[5:7])
-	d, err3 := strconv.Atoi(s[8:])
-	if err1 != nil || err2 != nil || err3 != nil {
-		return time.Time{}, fmt.Errorf("bad DATE %q", s)
+	var n uint64
+	for _, c := range b {
+		d := uint64(c - '0')
+		if d > 9 || n > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
+}
+
+// parseInt parses a signed decimal integer without overflow.
+func parseInt(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg || len(b) > 0 && b[0] == '+' {
+		b = b[1:]
+	}
+	n, ok := parseUint(b)
+	switch {
+	case !ok || n > 1<<63:
+		return 0, false
+	case neg:
+		return -int64(n), true // -(1<<63) wraps to itself
+	case n == 1<<63:
+		return 0, false
+	}
+	return int64(n), true
+}
+
+// digits parses a non-empty run of ASCII digits.
+func digits[T text](s T) (int, bool) {
+	if len(s) == 0 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		n = n*10 + int(c)
+	}
+	return n, true
+}
+
+// daysFromCivil returns the days from 1970-01-01 to a proleptic Gregorian date
+// (H. Hinnant's algorithm); out-of-range days and months roll over as in time.Date.
+func daysFromCivil(y, m, d int) int64 {
+	y += (m - 1) / 12
+	m = (m-1)%12 + 1
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// parseDate parses "YYYY-MM-DD"; the zero dates and dates with a zero month or day
+// are zeroTime.
+func parseDate[T text](s T) (time.Time, error) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return time.Time{}, fmt.Errorf("bad DATE %q", string(s))
+	}
+	y, ok1 := digits(s[:4])
+	m, ok2 := digits(s[5:7])
+	d, ok3 := digits(s[8:])
+	if !ok1 || !ok2 || !ok3 {
+		return time.Time{}, fmt.Errorf("bad DATE %q", string(s))
 	}
 	if m == 0 || d == 0 {
 		return zeroTime, nil
 	}
-	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), nil
+	return time.Unix(daysFromCivil(y, m, d)*86400, 0).UTC(), nil
 }
 
 // parseDateTime parses "YYYY-MM-DD HH:MM:SS[.ffffff]" as UTC.
-func parseDateTime(s string) (time.Time, error) {
+func parseDateTime[T text](s T) (time.Time, error) {
 	if len(s) < 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
-		return time.Time{}, fmt.Errorf("bad DATETIME %q", s)
+		return time.Time{}, fmt.Errorf("bad DATETIME %q", string(s))
 	}
 	day, err := parseDate(s[:10])
 	if err != nil || day.IsZero() {
 		return day, err
 	}
-	h, err1 := strconv.Atoi(s[11:13])
-	mi, err2 := strconv.Atoi(s[14:16])
-	sec, err3 := strconv.Atoi(s[17:19])
-	if err1 != nil || err2 != nil || err3 != nil {
-		return time.Time{}, fmt.Errorf("bad DATETIME %q", s)
+	h, ok1 := digits(s[11:13])
+	mi, ok2 := digits(s[14:16])
+	sec, ok3 := digits(s[17:19])
+	if !ok1 || !ok2 || !ok3 {
+		return time.Time{}, fmt.Errorf("bad DATETIME %q", string(s))
 	}
 	ns, err := parseFraction(s[19:])
 	if err != nil {
-		return time.Time{}, fmt.Errorf("bad DATETIME %q", s)
+		return time.Time{}, fmt.Errorf("bad DATETIME %q", string(s))
 	}
-	return day.Add(time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute + time.Duration(sec)*time.Second + time.Duration(ns)), nil
+	return time.Unix(day.Unix()+int64(h*3600+mi*60+sec), int64(ns)).UTC(), nil
 }
 
 // parseFraction parses "" or ".ffffff" to nanoseconds.
-func parseFraction(s string) (int, error) {
-	if s == "" {
+func parseFraction[T text](s T) (int, error) {
+	if len(s) == 0 {
 		return 0, nil
 	}
 	if s[0] != '.' || len(s) > 10 || len(s) < 2 {
-		return 0, fmt.Errorf("bad fraction %q", s)
+		return 0, fmt.Errorf("bad fraction %q", string(s))
 	}
-	n, err := strconv.Atoi(s[1:])
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("bad fraction %q", s)
+	n, ok := digits(s[1:])
+	if !ok {
+		return 0, fmt.Errorf("bad fraction %q", string(s))
 	}
 	for i := len(s) - 1; i < 9; i++ {
 		n *= 10
