@@ -438,7 +438,7 @@ func TestCrashRestart(t *testing.T) {
 			}
 		}
 		runs = append(runs, r)
-		final := kills >= 8 && snapKills >= 2 && streamKills >= 4 && restarts == 1 && len(ddls) == 0 && bigKills >= 2
+		final := kills >= 10 && snapKills >= 3 && streamKills >= 5 && restarts == 1 && len(ddls) == 0 && bigKills >= 2
 		if final {
 			stopWriter()
 			if err := w.failure(); err != nil {
@@ -741,6 +741,9 @@ func TestCrashRestart(t *testing.T) {
 	}
 	if midTx == 0 {
 		t.Fatal("no run resumed from a position inside a transaction")
+	}
+	if kills < 10 || snapKills < 3 || streamKills < 5 {
+		t.Fatalf("%d kills (%d in the snapshot, %d streaming): want 10, 3 and 5 at least", kills, snapKills, streamKills)
 	}
 	if replicaRuns < 2 || failovers < 3 {
 		t.Fatalf("%d runs on the replica, %d resumed from the other server's position: want 2 and 3 at least", replicaRuns, failovers)
