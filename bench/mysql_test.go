@@ -183,23 +183,8 @@ func binlogPos(conn *sql.DB) (string, uint32, error) {
 	return file, pos, rows.Err()
 }
 
-// insertSeq returns an INSERT INTO table SELECT cols FROM seq ORDER BY seq for seq
-// = 1..n that runs on MariaDB and MySQL 8 (no sequence engine): a recursive CTE counts
-// to the cube root of n, far below both servers' recursion limit, and three copies of
-// it are joined (as in mysql/helpers_test.go). About 1 s per million rows slower than
-// MariaDB's seq_1_to_N tables; outside the timed part.
-func insertSeq(table, cols string, n int) string {
-	k := 1
-	for k*k*k < n {
-		k++
-	}
-	if k > 500 {
-		panic(fmt.Sprintf("insertSeq: %d rows are too many", n))
-	}
-	return fmt.Sprintf("INSERT INTO %s WITH RECURSIVE digit(d) AS (SELECT 0 UNION ALL SELECT d + 1 FROM digit WHERE d < %d), "+
-		"seq(seq) AS (SELECT 1 + a.d + %d * (b.d + %d * c.d) FROM digit a, digit b, digit c WHERE a.d + %d * (b.d + %d * c.d) < %d) "+
-		"SELECT %s FROM seq ORDER BY seq", table, k-1, k, k, k, k, n, cols)
-}
+// insertSeq inserts rows 1..n (testdb.InsertSeq: portable, outside the timed part).
+func insertSeq(table, cols string, n int) string { return testdb.InsertSeq(table, cols, 1, n) }
 
 // BenchmarkMySQLSnapshot reads one table of TRIBUTARY_BENCH_ROWS rows (default
 // 1000000; INT key, VARCHAR, DECIMAL, DATETIME) with an initial_only snapshot (no-op
