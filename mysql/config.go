@@ -50,7 +50,9 @@ type Config struct {
 	// between resume points (default 1024).
 	SnapshotChunkSize int
 	// SnapshotParallelism is how many connections read the snapshot (default 1): each
-	// takes the next table, and tables are still delivered in name order. Above 1 the
+	// takes the next table, or key range of a table with a single integer key (a few
+	// ranges per reader), and tables and rows are still delivered in name and key
+	// order. Above 1 the
 	// readers' transactions start under a brief global read lock, also on MariaDB,
 	// unless SnapshotLocking is LockTables or LockNone.
 	SnapshotParallelism int

@@ -94,7 +94,10 @@
 // positions keep their meaning. The readers' transactions must start at one binlog
 // position, so above one reader LockAuto takes the brief global read lock on MariaDB
 // too; LockTables readers need no transaction; LockNone starts them unlocked after
-// reading the position (at least once, as above). One table is read by one reader.
+// reading the position (at least once, as above). A table with a single integer key
+// and more than two chunks of rows is split into key ranges of about equal width, a
+// few per reader, read at once and delivered in key order; other tables are read by
+// one reader each.
 //
 // # Positions
 //
@@ -273,7 +276,7 @@
 //     interleave differently on different servers: a position inside a transaction
 //     resumes on another server only if that transaction comes first there (else it
 //     is delivered again from its start, with a warning).
-//   - Parallel reads of key ranges of one table (readers split by table only).
+//   - Parallel reads of key ranges of tables whose key is not a single integer.
 //   - MySQL 8 servers are untested: only MariaDB is installed where this was built.
 //     The tests run against a server named by TRIBUTARY_TEST_MYSQL_DSN (MariaDB or
 //     MySQL, set up as above, with a user that may create databases and users); those

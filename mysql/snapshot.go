@@ -223,13 +223,16 @@ func (st *stream) snapshot(ctx context.Context) error {
 			jobs = append(jobs, job)
 		}
 	}
-	if len(st.readers) > 0 && len(jobs) > 1 {
+	if len(st.readers) > 0 && (len(jobs) > 1 || len(jobs) == 1 && len(jobs[0].units) > 1) {
 		err = st.snapshotParallel(ctx, jobs, &progress, out)
 	} else {
+	seq:
 		for _, job := range jobs {
 			d := st.delivery(ctx, job, &progress, out)
-			if err = st.readJob(ctx, st.meta, job, d.deliver); err != nil {
-				break
+			for _, u := range job.units {
+				if err = st.readJob(ctx, st.meta, job, job.sc, u, d.deliver); err != nil {
+					break seq
+				}
 			}
 		}
 	}
@@ -280,11 +283,19 @@ type snapMem struct {
 	nums   arena.Box[cdc.Decimal]
 }
 
-// snapJob is one table to read: how to select and decode it, and where to start.
+// snapJob is one table to read: how to select and decode it, where to start, and the
+// key ranges (units) its rows are read in, in key order.
 type snapJob struct {
 	sc    *snapCols
 	total int64
 	after []string // the key of the last row read before a restart
+	units []snapUnit
+}
+
+// snapUnit is a key range of a table, read by one streamed query.
+type snapUnit struct {
+	where string // conditions on the key besides the resume point: "" for all
+	last  bool   // the table's last range
 }
 
 // snapChunk is a batch of rows of a table, with the key of its last row.
@@ -292,6 +303,7 @@ type snapChunk struct {
 	evs  []cdc.Event
 	last []string // nil for a table without a key (not a resume point)
 	done bool     // the table's last batch
+	end  bool     // the unit's last batch
 	err  error
 }
 
@@ -334,7 +346,77 @@ func (st *stream) planTable(ctx context.Context, db, name string, total int64, a
 		order = append(order, sel[j])
 	}
 	sc.order = strings.Join(order, ", ")
-	return &snapJob{sc: sc, total: total, after: after}, nil
+	job := &snapJob{sc: sc, total: total, after: after}
+	units, err := st.keyRanges(ctx, sc, info, after)
+	if err != nil {
+		return nil, err
+	}
+	if job.units = units; units == nil {
+		job.units = []snapUnit{{last: true}}
+	}
+	return job, nil
+}
+
+// keyRanges splits a table with a single integer key into ranges of about equal key
+// width, a few per reader so that a skewed table keeps every reader busy, when the
+// snapshot has several readers and the table more than a chunk of rows; nil otherwise.
+func (st *stream) keyRanges(ctx context.Context, sc *snapCols, info *tableInfo, after []string) ([]snapUnit, error) {
+	par := int64(st.src.cfg.SnapshotParallelism)
+	size := int64(st.src.cfg.SnapshotChunkSize)
+	if par < 2 || len(sc.pkAt) != 1 || sc.pkCols[0].kind() != cdc.KindInt || sc.pkCols[0].class() == "bit" {
+		return nil, nil
+	}
+	key := quoteIdent(sc.pkCols[0].name)
+	q := "SELECT MIN(" + key + "), MAX(" + key + ") FROM " + sc.from
+	if after != nil {
+		w, err := sc.after(after)
+		if err != nil {
+			return nil, err
+		}
+		q += " WHERE " + w
+	}
+	r, err := query(ctx, st.meta, q)
+	if err != nil {
+		if notInSnapshot(err) {
+			return nil, nil // dropped meanwhile: the read says so
+		}
+		return nil, snapshotErr(sc.full, err)
+	}
+	lo, null1 := cell(r, 0, 0)
+	hi, null2 := cell(r, 0, 1)
+	l, err1 := strconv.ParseInt(lo, 10, 64)
+	h, err2 := strconv.ParseInt(hi, 10, 64)
+	if null1 || null2 || err1 != nil || err2 != nil || h-l < 2*size || h-l < 0 {
+		return nil, nil
+	}
+	n := min(4*par, (h-l)/size+1)
+	step := (h - l + n) / n
+	units := make([]snapUnit, n)
+	prev := ""
+	for i := range n {
+		var conds []string
+		if prev != "" {
+			conds = append(conds, key+" > "+prev)
+		}
+		if i < n-1 {
+			b := strconv.FormatInt(l+(i+1)*step-1, 10)
+			conds = append(conds, key+" <= "+b)
+			prev = b
+		}
+		units[i] = snapUnit{where: strings.Join(conds, " AND "), last: i == n-1}
+	}
+	return units, nil
+}
+
+// forReader returns the table's columns with their own arena, for another reader.
+func (sc *snapCols) forReader() *snapCols {
+	c := *sc
+	c.mem = snapMem{}
+	c.decs = make([]func(*gmysql.FieldValue) (any, error), len(sc.info.cols))
+	for i := range sc.info.cols {
+		c.decs[i] = snapshotDecoder(&sc.info.cols[i], &c.mem)
+	}
+	return &c
 }
 
 // snapDelivery hands a table's chunks to the engine in order, with positions that
@@ -386,17 +468,24 @@ func (d *snapDelivery) deliver(c snapChunk) error {
 // turn) and hands its rows to emit in chunks of SnapshotChunkSize: in primary-key
 // order after the key reached before a restart, each chunk with the key of its last
 // row, or, without a key, in any order and resumable only at the end.
-func (st *stream) readJob(ctx context.Context, conn *client.Conn, job *snapJob, emit func(snapChunk) error) error {
-	sc, size := job.sc, st.src.cfg.SnapshotChunkSize
+func (st *stream) readJob(ctx context.Context, conn *client.Conn, job *snapJob, sc *snapCols, u snapUnit, emit func(snapChunk) error) error {
+	size := st.src.cfg.SnapshotChunkSize
 	keyed := len(sc.pkAt) > 0
 	q := "SELECT " + sc.sel + " FROM " + sc.from
 	if keyed {
+		var conds []string
 		if job.after != nil {
 			w, err := sc.after(job.after)
 			if err != nil {
 				return err
 			}
-			q += " WHERE " + w
+			conds = append(conds, "("+w+")")
+		}
+		if u.where != "" {
+			conds = append(conds, u.where)
+		}
+		if len(conds) > 0 {
+			q += " WHERE " + strings.Join(conds, " AND ")
 		}
 		q += " ORDER BY " + sc.order
 	}
@@ -457,15 +546,16 @@ func (st *stream) readJob(ctx context.Context, conn *client.Conn, job *snapJob, 
 	}
 	if err != nil {
 		if notInSnapshot(err) {
-			return emit(snapChunk{last: job.after, done: true})
+			return emit(snapChunk{last: job.after, done: true, end: true})
 		}
 		return snapshotErr(sc.full, err)
 	}
-	c := snapChunk{evs: evs, done: true}
+	c := snapChunk{evs: evs, done: u.last, end: true}
 	if keyed {
-		c.last = job.after // an empty table (after the key reached): still that key
 		if len(evs) > 0 {
 			c.last = lastKey()
+		} else if u.last {
+			c.last = job.after // nothing after the key reached: still that key
 		}
 	}
 	return emit(c)
@@ -473,9 +563,9 @@ func (st *stream) readJob(ctx context.Context, conn *client.Conn, job *snapJob, 
 
 // snapshotParallel reads tables on the stream's reader connections (each in a
 // transaction at the snapshot's position, or under its table locks), each reader
-// taking the next table, while the tables are delivered in order: positions keep
-// meaning "every table before, and this one up to here". A reader runs at most a few
-// chunks ahead of delivery.
+// taking the next unit (a table, or a key range of one), while the units are delivered
+// in order: positions keep meaning "every table before, and this one up to here". A
+// reader runs at most a few chunks ahead of delivery.
 func (st *stream) snapshotParallel(ctx context.Context, jobs []*snapJob, progress *snapshot, out *feed.Marker) error {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -483,9 +573,22 @@ func (st *stream) snapshotParallel(ctx context.Context, jobs []*snapJob, progres
 		cancel()
 		wg.Wait()
 	}()
-	chans := make([]chan snapChunk, len(jobs))
-	for i := range chans {
-		chans[i] = make(chan snapChunk, 4)
+	// The units of all tables in delivery order; readers take the next one.
+	type work struct {
+		job *snapJob
+		sc  *snapCols
+		u   snapUnit
+		out chan snapChunk
+	}
+	var works []work
+	for _, job := range jobs {
+		for i, u := range job.units {
+			sc := job.sc
+			if i > 0 { // units of one table are read at once: each decodes into its own arena
+				sc = sc.forReader()
+			}
+			works = append(works, work{job: job, sc: sc, u: u, out: make(chan snapChunk, 4)})
+		}
 	}
 	var next atomic.Int64
 	for _, conn := range append([]*client.Conn{st.meta}, st.readers...) {
@@ -494,12 +597,13 @@ func (st *stream) snapshotParallel(ctx context.Context, jobs []*snapJob, progres
 			defer wg.Done()
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= len(jobs) {
+				if i >= len(works) {
 					return
 				}
-				err := st.readJob(ctx, conn, jobs[i], func(c snapChunk) error {
+				w := works[i]
+				err := st.readJob(ctx, conn, w.job, w.sc, w.u, func(c snapChunk) error {
 					select {
-					case chans[i] <- c:
+					case w.out <- c:
 						return nil
 					case <-ctx.Done():
 						return ctx.Err()
@@ -507,7 +611,7 @@ func (st *stream) snapshotParallel(ctx context.Context, jobs []*snapJob, progres
 				})
 				if err != nil {
 					select {
-					case chans[i] <- snapChunk{err: err}:
+					case w.out <- snapChunk{err: err, end: true}:
 					case <-ctx.Done():
 					}
 					return
@@ -515,22 +619,30 @@ func (st *stream) snapshotParallel(ctx context.Context, jobs []*snapJob, progres
 			}
 		}()
 	}
-	for i, job := range jobs {
-		d := st.delivery(ctx, job, progress, out)
-		for done := false; !done; {
+	var d *snapDelivery
+	tableDone := false
+	for _, w := range works {
+		if d == nil || d.job != w.job {
+			d, tableDone = st.delivery(ctx, w.job, progress, out), false
+		}
+		for end := false; !end; {
 			var c snapChunk
 			select {
-			case c = <-chans[i]:
+			case c = <-w.out:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
 			if c.err != nil {
 				return c.err
 			}
+			end = c.end
+			if tableDone {
+				continue // dropped meanwhile: another unit said so already
+			}
 			if err := d.deliver(c); err != nil {
 				return err
 			}
-			done = c.done
+			tableDone = c.done
 		}
 	}
 	return nil
