@@ -77,7 +77,7 @@ var mariadbOnly = []ddlRewrite{
 	// RENAME TABLE and DROP INDEX, and after the key columns of CREATE INDEX. (DROP
 	// TABLE is logged as the server writes it, without them.)
 	{re: regexp.MustCompile(`(?is)^(\s*ALTER\s+(?:IGNORE\s+)?TABLE\s+` + ddlName + `)\s+` + ddlWait), out: "${1}"},
-	{re: regexp.MustCompile(`(?is)^(\s*TRUNCATE\s+(?:TABLE\s+)?` + ddlName + `)\s+` + ddlWait), out: "${1}"},
+	{re: regexp.MustCompile(`(?is)^(\s*TRUNCATE\s+(?:TABLE\s+)?(` + ddlName + `))\s+` + ddlWait), fn: truncateWait},
 	{re: regexp.MustCompile(`(?is)^(\s*DROP\s+INDEX\s+(?:IF\s+EXISTS\s+)?` + ddlIdent + `\s+ON\s+` + ddlName + `)\s+` + ddlWait), out: "${1}"},
 	{re: regexp.MustCompile(`(?is)^(\s*CREATE\s+(?:(?:UNIQUE|FULLTEXT|SPATIAL)\s+)?INDEX\b[^()]*?\bON\s+` + ddlName +
 		`\s*\((?:[^()]|\([^()]*\))*\))\s*` + ddlWait), out: "${1}"},
@@ -89,15 +89,18 @@ var mariadbOnly = []ddlRewrite{
 	{re: regexp.MustCompile(`(?is)\b(RENAME\s+(?:COLUMN|INDEX|KEY)|DROP\s+(?:CONSTRAINT|CHECK|FOREIGN\s+KEY))\s+IF\s+EXISTS\b`), out: "${1}"},
 	{re: regexp.MustCompile(`(?is)\b(ADD\s+(?:CONSTRAINT|(?:UNIQUE|FULLTEXT|SPATIAL)(?:\s+(?:INDEX|KEY))?))\s+IF\s+NOT\s+EXISTS\b`), out: "${1}"},
 	// ADD PRIMARY KEY IF NOT EXISTS leaves a primary key the table has: the applier
-	// reads the marker comment.
-	{re: regexp.MustCompile(`(?is)(\bPRIMARY\s+KEY)\s+IF\s+NOT\s+EXISTS(\s*(?:USING\s+\w+\s*)?` + ddlParens + `)`),
+	// reads the marker comment, after the key's own options (the parser keeps the last
+	// COMMENT).
+	{re: regexp.MustCompile(`(?is)(\bPRIMARY\s+KEY)\s+IF\s+NOT\s+EXISTS(\s*(?:USING\s+\w+\s*)?` + ddlParens +
+		`(?:\s+(?:COMMENT\s*'[^']*'|USING\s+\w+|KEY_BLOCK_SIZE\s*=?\s*\d+))*)`),
 		out: "${1}${2} COMMENT '" + ddlMarker + "if-not-exists'"},
 	// A stored generated column: AS (expr) PERSISTENT.
 	{re: regexp.MustCompile(`(?is)(\)\s*)PERSISTENT\b`), out: "${1}STORED"},
 	// Aria's row format.
 	{re: regexp.MustCompile(`(?is)\b(ROW_FORMAT\s*=?\s*)PAGE\b`), out: "${1}DEFAULT"},
 	// Invisible columns are columns of the binlog's rows and of the catalog like any.
-	{re: regexp.MustCompile(`(?is)(` + ddlIdent + `|[)'"\x60])\s+INVISIBLE\b`), fn: dropInvisible},
+	{re: regexp.MustCompile(`(?is)(` + ddlIdent + `|[)'"\x60])\s+INVISIBLE\b`), fn: dropInvisible,
+		only: regexp.MustCompile(`(?is)^\s*(?:CREATE\s+(?:TEMPORARY\s+)?|ALTER\s+(?:IGNORE\s+)?)TABLE\b`)},
 	// Ignored indexes (MariaDB 10.6): MySQL's invisible indexes (after the rule for
 	// INVISIBLE columns, which drops MySQL's INVISIBLE after a key).
 	{re: regexp.MustCompile(`(?is)(\)(?:\s+(?:COMMENT\s+'[^']*'|USING\s+\w+|KEY_BLOCK_SIZE\s*=?\s*\d+))*\s*)NOT\s+IGNORED\b`), out: "${1}VISIBLE"},
@@ -109,11 +112,12 @@ var mariadbOnly = []ddlRewrite{
 		`NATIONAL\s+VARCHAR|NATIONAL\s+CHAR(?:ACTER)?\s+VARYING|NVARCHAR|NCHAR\s+VARCHAR)\s*\(\s*\d+\s*\)|LONG(?:\s+VAR(?:CHAR|BINARY))?|JSON)` +
 		`\s+(?:/\*M?!\d*\s*)?COMPRESSED(?:\s*=\s*ZLIB)?(?:\s*\*/)?` +
 		`((?:\s+(?:(?:CHARACTER\s+SET|CHARSET)\s*=?\s*` + ddlIdent + `|COLLATE\s*=?\s*` + ddlIdent + `|BINARY))*)`),
-		out: "${1}${2} COMMENT '" + ddlMarker + "compressed'"},
+		fn: compressedColumn},
 	// MariaDB's UUID, INET4 and INET6 types, after a column name in a column
-	// definition.
-	{re: regexp.MustCompile(`(?is)((?:[(,]|\bADD(?:\s+COLUMN)?(?:\s+IF\s+NOT\s+EXISTS)?|\bMODIFY(?:\s+COLUMN)?(?:\s+IF\s+EXISTS)?|` +
-		`\bCHANGE(?:\s+COLUMN)?(?:\s+IF\s+EXISTS)?\s+` + ddlIdent + `)\s*(` + ddlIdent + `)\s+)(UUID|INET4|INET6)\b`), fn: mariadbType},
+	// definition (after a space when after a keyword: ADD in address is none; for
+	// CHANGE COLUMN a uuid INT, see mariadbType).
+	{re: regexp.MustCompile(`(?is)((?:[(,]\s*|(?:\bADD(?:\s+COLUMN)?(?:\s+IF\s+NOT\s+EXISTS)?|\bMODIFY(?:\s+COLUMN)?(?:\s+IF\s+EXISTS)?|` +
+		`\bCHANGE(?:\s+COLUMN)?(?:\s+IF\s+EXISTS)?\s+` + ddlIdent + `)\s+)(` + ddlIdent + `)\s+)(UUID|INET4|INET6)\b`), fn: mariadbType},
 	// Character sets and collations the parser does not know (it knows few character
 	// sets): a character set is written as its default collation, which names it.
 	{re: regexp.MustCompile(`(?is)\b(CHARACTER\s+SET|CHARSET)(\s*=?\s*)(` + ddlIdent + `|'[^']*'|"[^"]*")`), fn: knownCharset},
@@ -148,6 +152,8 @@ type ddlRewrite struct {
 	fn   func(q, masked string, m []int) (string, bool)
 }
 
+var reSelect = regexp.MustCompile(`(?i)\bSELECT\b`)
+
 func (r *ddlRewrite) apply(q string) string {
 	masked := maskDDL(q)
 	if r.only != nil && !r.only.MatchString(masked) {
@@ -156,6 +162,14 @@ func (r *ddlRewrite) apply(q string) string {
 	ms := r.re.FindAllStringSubmatchIndex(masked, -1)
 	if ms == nil {
 		return q
+	}
+	// The query of CREATE TABLE ... SELECT is no column definition: its columns come
+	// from the catalog, and the parser reads it as it is.
+	if sel := reSelect.FindStringIndex(masked); sel != nil {
+		ms = slices.DeleteFunc(ms, func(m []int) bool { return m[1] > sel[0] })
+		if len(ms) == 0 {
+			return q
+		}
 	}
 	var b strings.Builder
 	last := 0
@@ -274,7 +288,9 @@ var notColumnAttr = map[string]bool{"COLUMN": true, "EXISTS": true, "ADD": true,
 	"CHANGE": true, "AFTER": true, "TO": true, "TABLE": true, "ALTER": true, "RENAME": true, "INDEX": true, "KEY": true,
 	"CONSTRAINT": true, "ON": true, "REFERENCES": true, "BY": true, "AS": true, "SELECT": true, "FROM": true,
 	"WHERE": true, "AND": true, "OR": true, "NOT": true, "SET": true, "FOR": true, "IN": true, "IS": true,
-	"LIKE": true, "THEN": true, "ELSE": true, "WHEN": true, "CASE": true, "PERIOD": true}
+	"LIKE": true, "THEN": true, "ELSE": true, "WHEN": true, "CASE": true, "PERIOD": true, "CHECK": true, "PARTITION": true,
+	"SUBPARTITION": true, "XOR": true, "DIV": true, "MOD": true, "REGEXP": true, "RLIKE": true, "ESCAPE": true, "INTERVAL": true,
+	"PARSER": true, "TABLESPACE": true}
 
 // columnAttrs are the words that may follow a column attribute in a column definition.
 var columnAttrs = map[string]bool{"NULL": true, "NOT": true, "DEFAULT": true, "COMMENT": true, "AUTO_INCREMENT": true,
@@ -309,6 +325,29 @@ func dropInvisible(q, masked string, m []int) (string, bool) {
 	return q[m[0]:m[3]], true
 }
 
+// truncateWait drops the lock wait of TRUNCATE [TABLE] t: m matched the statement up to
+// the table name (group 1), the name (group 2) and the wait. In TRUNCATE TABLE nowait,
+// nowait is the table.
+func truncateWait(q, masked string, m []int) (string, bool) {
+	if strings.EqualFold(group(masked, m, 2), "TABLE") {
+		return "", false
+	}
+	return group(q, m, 1), true
+}
+
+// compressedColumn marks a COMPRESSED column: m matched its type (group 1),
+// COMPRESSED and the character set and collation after it (group 2). It is the
+// attribute when the column definition ends or goes on with another attribute after
+// it; otherwise it is a column called compressed (CHANGE text compressed INT).
+func compressedColumn(q, masked string, m []int) (string, bool) {
+	if next := strings.TrimLeft(masked[m[1]:], " \t\r\n"); next != "" && next[0] != ',' && next[0] != ')' && next[0] != ';' {
+		if w := reWordAfter.FindStringSubmatch(next)[1]; !columnAttrs[strings.ToUpper(w)] {
+			return "", false
+		}
+	}
+	return group(q, m, 1) + group(q, m, 2) + " COMMENT '" + ddlMarker + "compressed'", true
+}
+
 // reservedColumnStart are words that begin a clause or an index definition where a
 // column definition could begin: never the name of a column, unquoted.
 var reservedColumnStart = map[string]bool{"CONSTRAINT": true, "INDEX": true, "KEY": true, "PRIMARY": true,
@@ -319,6 +358,11 @@ var reservedColumnStart = map[string]bool{"CONSTRAINT": true, "INDEX": true, "KE
 // the binlog carries and a marker comment naming the type (ddlApplier.column).
 func mariadbType(q, masked string, m []int) (string, bool) {
 	if reservedColumnStart[strings.ToUpper(group(masked, m, 2))] {
+		return "", false
+	}
+	// CHANGE COLUMN a uuid INT: COLUMN is no old name (a reserved word), so uuid is
+	// the new name.
+	if words := strings.Fields(masked[m[2]:m[4]]); strings.EqualFold(words[0], "CHANGE") && strings.EqualFold(words[len(words)-1], "COLUMN") {
 		return "", false
 	}
 	if next := strings.TrimLeft(masked[m[1]:], " \t\r\n"); strings.HasPrefix(next, "(") || strings.HasPrefix(next, ".") {
@@ -412,11 +456,12 @@ var defaultKeep = map[string]bool{"NULL": true, "TRUE": true, "FALSE": true, "UN
 // defaultAliases are functions MariaDB writes by another name in COLUMN_DEFAULT.
 var defaultAliases = map[string]string{"current_date": "curdate", "current_time": "curtime", "lower": "lcase",
 	"upper": "ucase", "substring": "substr", "character_length": "char_length", "current_user": "current_user",
-	"utc_date": "utc_date", "utc_time": "utc_time"}
+	"utc_date": "utc_date", "utc_time": "utc_time", "now": "current_timestamp", "localtime": "current_timestamp",
+	"localtimestamp": "current_timestamp"}
 
 // defaultBare are words that are a function without parentheses.
 var defaultBare = map[string]bool{"CURRENT_DATE": true, "CURRENT_TIME": true, "CURRENT_USER": true, "CURRENT_ROLE": true,
-	"UTC_DATE": true, "UTC_TIME": true, "UTC_TIMESTAMP": true}
+	"UTC_DATE": true, "UTC_TIME": true, "UTC_TIMESTAMP": true, "CURRENT_TIMESTAMP": true, "LOCALTIME": true, "LOCALTIMESTAMP": true}
 
 // ddlDefault replaces a DEFAULT expression with a string marking its text, rendered as
 // MariaDB shows it in COLUMN_DEFAULT (functions in lower case, columns quoted,
@@ -430,9 +475,10 @@ func ddlDefault(q, masked string, m []int) (string, bool) {
 	switch {
 	case strings.HasPrefix(mexpr, "("):
 		inner := strings.TrimSpace(mexpr[1 : len(mexpr)-1])
-		if reLiteral.MatchString(inner) {
-			// DEFAULT (5), DEFAULT ('x'): the literal.
-			return group(q, m, 1) + strings.TrimSpace(expr[1:len(expr)-1]), true
+		if reLiteral.MatchString(inner) || reNowCall.MatchString(inner) {
+			// DEFAULT (5), DEFAULT ('x'), DEFAULT (NOW(3)): the literal or the current
+			// time, as the server takes it. (DEFAULT(5): a space keeps DEFAULT a word.)
+			return strings.TrimRight(group(q, m, 1), " \t\r\n") + " " + strings.TrimSpace(expr[1:len(expr)-1]), true
 		}
 	case strings.HasSuffix(mexpr, ")"): // a function call
 		if defaultKeep[word] {
@@ -455,7 +501,15 @@ func ddlDefault(q, masked string, m []int) (string, bool) {
 	return group(q, m, 1) + "'" + strings.NewReplacer("\\", "\\\\", "'", "''").Replace(ddlMarker+"default="+text) + "'", true
 }
 
-var reLiteral = regexp.MustCompile(`^(?:[-+]?\s*(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|'[^']*'|"[^"]*"|NULL|null|TRUE|true|FALSE|false)$`)
+var (
+	// reLiteral is a literal (masked): a number, a string (with a character set
+	// introducer, N, X or B, or strings written one after the other), NULL, TRUE or
+	// FALSE.
+	reLiteral = regexp.MustCompile(`(?i)^(?:[-+]?\s*(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|0x[0-9a-f]+|0b[01]+|[nxb]'[^']*'|` +
+		`(?:_[a-z0-9]+\s*)?(?:'[^']*'|"[^"]*")(?:\s*(?:'[^']*'|"[^"]*"))*|NULL|TRUE|FALSE)$`)
+	// reNowCall is the current time as the parser reads it after DEFAULT.
+	reNowCall = regexp.MustCompile(`(?i)^(?:(?:CURRENT_TIMESTAMP|LOCALTIME|LOCALTIMESTAMP)(?:\s*\(\s*\d*\s*\))?|NOW\s*\(\s*\d*\s*\))$`)
+)
 
 // renderDefault writes a DEFAULT expression as MariaDB's COLUMN_DEFAULT does, for the
 // common forms: one function call without its parentheses, function names in lower
@@ -500,7 +554,10 @@ func renderDefault(expr, m string) string {
 			i = j
 		}
 	}
-	// (f(...)): the call.
+	// (f(...)), (CURRENT_DATE): the call.
+	if len(toks) == 3 && toks[0].s == "(" && toks[1].kind == 'w' && defaultBare[strings.ToUpper(toks[1].s)] && toks[2].s == ")" {
+		toks = toks[1:2]
+	}
 	if len(toks) > 3 && toks[0].s == "(" && toks[len(toks)-1].s == ")" && toks[1].kind == 'w' && toks[2].s == "(" {
 		depth, whole := 0, true
 		for i, t := range toks[2 : len(toks)-1] {

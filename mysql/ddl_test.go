@@ -265,6 +265,8 @@ func TestNormalizeDDL(t *testing.T) {
 		{"ALTER TABLE t ADD UNIQUE KEY IF NOT EXISTS k (a), ADD CONSTRAINT IF NOT EXISTS c CHECK (a > 0)",
 			"ALTER TABLE t ADD UNIQUE KEY k (a), ADD CONSTRAINT c CHECK (a > 0)"},
 		{"ALTER TABLE t ADD PRIMARY KEY IF NOT EXISTS USING BTREE (a, b)", "ALTER TABLE t ADD PRIMARY KEY USING BTREE (a, b) COMMENT " + mark("if-not-exists")},
+		{"ALTER TABLE t ADD PRIMARY KEY IF NOT EXISTS (a) COMMENT 'it''s' USING HASH, ADD c INT",
+			"ALTER TABLE t ADD PRIMARY KEY (a) COMMENT 'it''s' USING HASH COMMENT " + mark("if-not-exists") + ", ADD c INT"},
 		// Ignored indexes, PERSISTENT, Aria.
 		{"ALTER TABLE t ADD INDEX i (a) IGNORED, ADD KEY j (b) COMMENT 'c' NOT IGNORED, ALTER INDEX k IGNORED, ALTER KEY l NOT IGNORED",
 			"ALTER TABLE t ADD INDEX i (a) INVISIBLE, ADD KEY j (b) COMMENT 'c' VISIBLE, ALTER INDEX k INVISIBLE, ALTER INDEX l VISIBLE"},
@@ -294,6 +296,28 @@ func TestNormalizeDDL(t *testing.T) {
 			"ALTER TABLE t ALTER COLUMN a SET DEFAULT " + mark("default=concat(`b`,''it''''s'',lcase(''X''))") + ", MODIFY c INT DEFAULT " + mark("default=(-`a` * 2)")},
 		{"CREATE TABLE t (a DATETIME DEFAULT CURRENT_TIMESTAMP ON UPDATE NOW(3), b INT DEFAULT NULL, c INT DEFAULT -1, d VARCHAR(9) DEFAULT 'DEFAULT (1+1)', " +
 			"e INT, FOREIGN KEY (e) REFERENCES u (e) ON DELETE SET DEFAULT, f INT DEFAULT NEXTVAL(s)) DEFAULT CHARSET=utf8mb4 DEFAULT COLLATE utf8mb4_bin", ""},
+		// Names like the syntax, which the parser reads as they are.
+		{"ALTER DATABASE invisible CHARACTER SET latin1", ""}, // not ALTER DATABASE CHARACTER SET: the default database
+		{"ALTER SCHEMA invisible DEFAULT CHARSET utf8mb4", ""},
+		{"TRUNCATE invisible", ""},
+		{"ALTER TABLE t DROP CHECK invisible, DROP PARTITION invisible, ADD CHECK (a xor invisible)", ""},
+		{"TRUNCATE TABLE nowait", ""},
+		{"TRUNCATE TABLE nowait WAIT 1", "TRUNCATE TABLE nowait"},
+		{"ALTER TABLE t CHANGE COLUMN a uuid INT, CHANGE address inet6 TEXT, CHANGE text inet4 BIGINT, CHANGE COLUMN IF EXISTS b uuid INT", ""},
+		{"ALTER TABLE t CHANGE COLUMN uuid a UUID, CHANGE COLUMN IF EXISTS b c INET4",
+			"ALTER TABLE t CHANGE COLUMN uuid a BINARY(16) COMMENT " + mark("type=uuid") + ", CHANGE COLUMN IF EXISTS b c BINARY(4) COMMENT " + mark("type=inet4")},
+		{"ALTER TABLE t CHANGE text compressed TEXT, CHANGE COLUMN json compressed INT", ""},
+		{"ALTER TABLE t CHANGE json text TEXT COMPRESSED NOT NULL", "ALTER TABLE t CHANGE json text TEXT COMMENT " + mark("compressed") + " NOT NULL"},
+		{"CREATE TABLE t2 (a INT) SELECT a, b uuid, c invisible, DEFAULT(d) FROM src", ""},
+		// Parenthesized literals and the current time are what the server takes them
+		// for: not expressions.
+		{"CREATE TABLE t (a INT DEFAULT(5), b VARCHAR(5) DEFAULT('x'))", "CREATE TABLE t (a INT DEFAULT 5, b VARCHAR(5) DEFAULT 'x')"},
+		{"CREATE TABLE t (a DATETIME DEFAULT (CURRENT_TIMESTAMP), b DATETIME(3) DEFAULT (NOW(3)), c INT DEFAULT (0x41), d VARCHAR(5) DEFAULT (N'x'), " +
+			"e VARCHAR(5) DEFAULT ('a' 'b'), f BIT(3) DEFAULT (b'1'), g VARCHAR(5) DEFAULT (_utf8mb4'x'))",
+			"CREATE TABLE t (a DATETIME DEFAULT CURRENT_TIMESTAMP, b DATETIME(3) DEFAULT NOW(3), c INT DEFAULT 0x41, d VARCHAR(5) DEFAULT N'x', " +
+				"e VARCHAR(5) DEFAULT 'a' 'b', f BIT(3) DEFAULT b'1', g VARCHAR(5) DEFAULT _utf8mb4'x')"},
+		{"CREATE TABLE t (a DATETIME DEFAULT (NOW() + INTERVAL 1 DAY), d DATE DEFAULT (CURRENT_DATE))",
+			"CREATE TABLE t (a DATETIME DEFAULT " + mark("default=(current_timestamp() + interval 1 day)") + ", d DATE DEFAULT " + mark("default=curdate()") + ")"},
 		// Statements without MariaDB syntax are left as they are.
 		{"CREATE TABLE `a``b` (`c'` INT, d VARCHAR(3) DEFAULT 'it''s \\' UUID', e INT COMMENT \"INVISIBLE\") -- UUID INVISIBLE\n", ""},
 	} {
@@ -342,7 +366,7 @@ func TestApplyDDLMariaDB(t *testing.T) {
 			"db.t", "id:int(11) a:uuid:null b:inet4='0.0.0.0' c:inet6:null='::1' h:int(11):null=(`h2` + 1) d:uuid:null=uuid() pk()"},
 		{"ALTER TABLE t ADD PRIMARY KEY IF NOT EXISTS (a)", "db.t",
 			"id:int(11) a:uuid b:inet4='0.0.0.0' c:inet6:null='::1' h:int(11):null=(`h2` + 1) d:uuid:null=uuid() pk(a)"},
-		{"ALTER TABLE t ADD PRIMARY KEY IF NOT EXISTS (b)", "db.t",
+		{"ALTER TABLE t ADD PRIMARY KEY IF NOT EXISTS (b) COMMENT 'pk'", "db.t",
 			"id:int(11) a:uuid b:inet4='0.0.0.0' c:inet6:null='::1' h:int(11):null=(`h2` + 1) d:uuid:null=uuid() pk(a)"},
 		{"CREATE TABLE z (id SERIAL, a BLOB COMPRESSED, b VARCHAR(10) COMPRESSED NOT NULL, c TEXT CHARACTER SET latin2, d VARCHAR(3) COLLATE utf8mb3_icelandic_ci) CHARSET koi8r",
 			"db.z", "id:bigint(20) unsigned a:blob /*M!100301 COMPRESSED*/:null@binary b:varchar(10) /*M!100301 COMPRESSED*/=''@koi8r " +
