@@ -175,22 +175,7 @@ func (c *mariadbCheck) compareAll(after string) {
 // the schema history's model of each table, built from the statements of the binlog,
 // agrees with the catalog's (what a snapshot or a stream that began later reads).
 func TestDDLMariaDBCatalog(t *testing.T) {
-	m := testdb.NewMariaDB(t)
-	conn, err := client.Connect(m.Addr, m.User, m.Password, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	db := fmt.Sprintf("ddlcheck_%d", time.Now().UnixNano()%1_000_000)
-	c := &mariadbCheck{t: t, conn: conn, db: db, p: parser.New(), seen: map[string]bool{}}
-	c.exec("SET NAMES utf8mb4")
-	c.exec("CREATE DATABASE " + quoteIdent(db))
-	defer c.exec("DROP DATABASE IF EXISTS " + quoteIdent(db))
-	c.exec("USE " + quoteIdent(db))
-	r := c.exec("SELECT @@character_set_server, DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " + quoteString(db))
-	c.charset, _ = r.GetString(0, 0)
-	dbCharset, _ := r.GetString(0, 1)
-	c.m = &schemaModel{tables: map[string]*tableInfo{}, dbs: map[string]string{db: dbCharset}}
+	c := newMariaDBCheck(t, "ddlcheck")
 
 	for _, q := range mariadbDDL {
 		c.step(q)
@@ -324,4 +309,26 @@ var mariadbDDL = []string{
 		"ct TIMESTAMP DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP, p5 INT DEFAULT (5), ps VARCHAR(3) DEFAULT ('x'), dz DATETIME DEFAULT '2020-1-2 3:4:5')",
 	"ALTER TABLE df2 ALTER COLUMN u SET DEFAULT (concat('a', 'b')), ALTER q SET DEFAULT 7, ALTER COLUMN id SET DEFAULT (1 + 2), MODIFY lc VARCHAR(9) DEFAULT upper(`q`)",
 	"CREATE TABLE dfx (id INT, a INT DEFAULT (1+1), d VARCHAR(80) DEFAULT USER(), e INT DEFAULT (id*2), i VARCHAR(10) DEFAULT CONCAT('a','b'), x VARCHAR(9) DEFAULT (concat(i, 'z')), z4 INT DEFAULT id)",
+}
+
+// newMariaDBCheck starts a MariaDB server and a check on a fresh database in it, with
+// an empty model of that database.
+func newMariaDBCheck(t *testing.T, prefix string) *mariadbCheck {
+	m := testdb.NewMariaDB(t)
+	conn, err := client.Connect(m.Addr, m.User, m.Password, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	db := fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano()%1_000_000)
+	c := &mariadbCheck{t: t, conn: conn, db: db, p: parser.New(), seen: map[string]bool{}}
+	c.exec("SET NAMES utf8mb4")
+	c.exec("CREATE DATABASE " + quoteIdent(db))
+	t.Cleanup(func() { c.exec("DROP DATABASE IF EXISTS " + quoteIdent(db)) })
+	c.exec("USE " + quoteIdent(db))
+	r := c.exec("SELECT @@character_set_server, DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " + quoteString(db))
+	c.charset, _ = r.GetString(0, 0)
+	dbCharset, _ := r.GetString(0, 1)
+	c.m = &schemaModel{tables: map[string]*tableInfo{}, dbs: map[string]string{db: dbCharset}}
+	return c
 }

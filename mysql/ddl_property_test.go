@@ -10,13 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/go-mysql-org/go-mysql/client"
 	gmysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/pingcap/tidb/pkg/parser"
 	past "github.com/pingcap/tidb/pkg/parser/ast"
-	"github.com/tributary-cdc/cdc/internal/testdb"
 )
 
 // testFileDDL returns the DDL statements written as constant strings (literals and
@@ -439,22 +436,7 @@ var propertyMariaDB = []string{
 // TestDDLPropertyMariaDBCatalog runs propertyMariaDB on a MariaDB server (see
 // TestDDLMariaDBCatalog).
 func TestDDLPropertyMariaDBCatalog(t *testing.T) {
-	m := testdb.NewMariaDB(t)
-	conn, err := client.Connect(m.Addr, m.User, m.Password, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	db := fmt.Sprintf("ddlprop_%d", time.Now().UnixNano()%1_000_000)
-	c := &mariadbCheck{t: t, conn: conn, db: db, p: parser.New(), seen: map[string]bool{}}
-	c.exec("SET NAMES utf8mb4")
-	c.exec("CREATE DATABASE " + quoteIdent(db))
-	defer c.exec("DROP DATABASE IF EXISTS " + quoteIdent(db))
-	c.exec("USE " + quoteIdent(db))
-	r := c.exec("SELECT @@character_set_server, DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " + quoteString(db))
-	c.charset, _ = r.GetString(0, 0)
-	dbCharset, _ := r.GetString(0, 1)
-	c.m = &schemaModel{tables: map[string]*tableInfo{}, dbs: map[string]string{db: dbCharset}}
+	c := newMariaDBCheck(t, "ddlprop")
 	c.exec("CREATE DATABASE IF NOT EXISTS invisible")
 	defer c.exec("DROP DATABASE IF EXISTS invisible")
 	for _, q := range propertyMariaDB {
