@@ -3,7 +3,6 @@ package mysql
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -16,6 +15,7 @@ import (
 	gmysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/pingcap/tidb/pkg/parser/charset"
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/internal/textnum"
 )
 
 // colInfo describes a column: from information_schema.COLUMNS, or, for a column the
@@ -440,10 +440,10 @@ func snapshotDecoder(c *colInfo, m *snapMem) func(*gmysql.FieldValue) (any, erro
 			case gmysql.FieldValueTypeString: // the text protocol: parsed from the row's bytes
 				b := fv.AsString()
 				if wide {
-					if n, ok := parseUint(b); ok {
+					if n, err := textnum.ParseUint(b); err == nil {
 						return m.uints.Box(n), nil
 					}
-				} else if n, ok := parseInt(b); ok {
+				} else if n, err := textnum.ParseInt(b); err == nil {
 					return m.ints.Box(n), nil
 				}
 				return strconv.ParseInt(string(b), 10, 64) // for its error
@@ -547,8 +547,7 @@ func mariadbTypeText(dataType string, b []byte) (string, bool) {
 	}
 	switch {
 	case dataType == "uuid" && len(b) == 16:
-		h := hex.EncodeToString(b)
-		return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], true
+		return uuidString(b), true
 	case dataType == "inet4" && len(b) == 4:
 		return netip.AddrFrom4([4]byte(b)).String(), true
 	case dataType == "inet6" && len(b) == 16:
@@ -585,40 +584,6 @@ var zeroTime = time.Time{}
 // text is the text of a value: a string, or bytes of a result row.
 type text interface{ ~string | ~[]byte }
 
-// parseUint parses an unsigned decimal integer without overflow.
-func parseUint(b []byte) (uint64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	var n uint64
-	for _, c := range b {
-		d := uint64(c - '0')
-		if d > 9 || n > (math.MaxUint64-d)/10 {
-			return 0, false
-		}
-		n = n*10 + d
-	}
-	return n, true
-}
-
-// parseInt parses a signed decimal integer without overflow.
-func parseInt(b []byte) (int64, bool) {
-	neg := len(b) > 0 && b[0] == '-'
-	if neg || len(b) > 0 && b[0] == '+' {
-		b = b[1:]
-	}
-	n, ok := parseUint(b)
-	switch {
-	case !ok || n > 1<<63:
-		return 0, false
-	case neg:
-		return -int64(n), true // -(1<<63) wraps to itself
-	case n == 1<<63:
-		return 0, false
-	}
-	return int64(n), true
-}
-
 // digits parses a non-empty run of ASCII digits.
 func digits[T text](s T) (int, bool) {
 	if len(s) == 0 {
@@ -633,25 +598,6 @@ func digits[T text](s T) (int, bool) {
 		n = n*10 + int(c)
 	}
 	return n, true
-}
-
-// daysFromCivil returns the days from 1970-01-01 to a proleptic Gregorian date
-// (H. Hinnant's algorithm); out-of-range days and months roll over as in time.Date.
-func daysFromCivil(y, m, d int) int64 {
-	y += (m - 1) / 12
-	m = (m-1)%12 + 1
-	if m <= 2 {
-		y--
-	}
-	era := y / 400
-	if y < 0 && y%400 != 0 {
-		era--
-	}
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return int64(era)*146097 + int64(doe) - 719468
 }
 
 // parseDate parses "YYYY-MM-DD"; the zero dates and dates with a zero month or day
@@ -669,7 +615,7 @@ func parseDate[T text](s T) (time.Time, error) {
 	if m == 0 || d == 0 {
 		return zeroTime, nil
 	}
-	return time.Unix(daysFromCivil(y, m, d)*86400, 0).UTC(), nil
+	return time.Unix(textnum.DaysFromCivil(y, m, d)*86400, 0).UTC(), nil
 }
 
 // parseDateTime parses "YYYY-MM-DD HH:MM:SS[.ffffff]" as UTC.

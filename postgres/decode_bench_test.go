@@ -3,7 +3,6 @@ package postgres
 import (
 	"encoding/binary"
 	"testing"
-	"time"
 )
 
 // Per-value decoding cost of the types that dominate snapshot profiles.
@@ -54,16 +53,5 @@ func BenchmarkSnapDecode(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-func TestDaysFromCivil(t *testing.T) {
-	for y := -4800; y <= 300000; y += 7 {
-		for _, md := range [][2]int{{1, 1}, {2, 28}, {3, 1}, {7, 15}, {12, 31}} {
-			want := time.Date(y, time.Month(md[0]), md[1], 0, 0, 0, 0, time.UTC).Unix() / 86400
-			if got := daysFromCivil(y, md[0], md[1]); got != want {
-				t.Fatalf("daysFromCivil(%d, %d, %d) = %d, want %d", y, md[0], md[1], got, want)
-			}
-		}
 	}
 }

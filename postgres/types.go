@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/internal/textnum"
 )
 
 // This file turns the text form of column values, as pgoutput sends them (each type's
@@ -575,60 +576,14 @@ var reservedKeywords = func() map[string]bool {
 // --- scalar decoders ---
 
 var (
-	errBadSyntax  = errors.New("invalid syntax")
-	errOutOfRange = errors.New("value out of range")
+	errBadSyntax  = textnum.ErrSyntax
+	errOutOfRange = textnum.ErrRange
 )
 
 func decodeString(b []byte) (any, error) { return string(b), nil }
 
-// parseUint parses unsigned decimal digits into a uint64.
-func parseUintText(b []byte) (uint64, error) {
-	if len(b) == 0 {
-		return 0, errBadSyntax
-	}
-	var n uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, errBadSyntax
-		}
-		if n > (math.MaxUint64-9)/10 {
-			// Exact check for the last digits.
-			hi, lo := n*10, uint64(c-'0')
-			if n > math.MaxUint64/10 || hi > math.MaxUint64-lo {
-				return 0, errOutOfRange
-			}
-			n = hi + lo
-			continue
-		}
-		n = n*10 + uint64(c-'0')
-	}
-	return n, nil
-}
-
-func parseIntText(b []byte) (int64, error) {
-	neg := false
-	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
-		neg = b[0] == '-'
-		b = b[1:]
-	}
-	u, err := parseUintText(b)
-	if err != nil {
-		return 0, err
-	}
-	if neg {
-		if u > 1<<63 {
-			return 0, errOutOfRange
-		}
-		return -int64(u), nil // -int64(1<<63) wraps to MinInt64, the right answer
-	}
-	if u > math.MaxInt64 {
-		return 0, errOutOfRange
-	}
-	return int64(u), nil
-}
-
 func decodeInt(b []byte) (any, error) {
-	n, err := parseIntText(b)
+	n, err := textnum.ParseInt(b)
 	if err != nil {
 		return nil, err
 	}
@@ -636,7 +591,7 @@ func decodeInt(b []byte) (any, error) {
 }
 
 func decodeUint32(b []byte) (any, error) {
-	n, err := parseUintText(b)
+	n, err := textnum.ParseUint(b)
 	if err != nil {
 		return nil, err
 	}
@@ -647,7 +602,7 @@ func decodeUint32(b []byte) (any, error) {
 }
 
 func decodeUint64(b []byte) (any, error) {
-	n, err := parseUintText(b)
+	n, err := textnum.ParseUint(b)
 	if err != nil {
 		return nil, err
 	}
@@ -988,24 +943,8 @@ func parseTimestamp(b []byte, withTZ bool) (any, error) {
 		return nil, errTimestamp
 	}
 	// time.Unix over the day count, not time.Date: a third of the cost, same result.
-	secs := daysFromCivil(y, m, d)*86400 + int64(clock/time.Second) - offset
+	secs := textnum.DaysFromCivil(y, m, d)*86400 + int64(clock/time.Second) - offset
 	return time.Unix(secs, int64(clock%time.Second)).UTC(), nil
-}
-
-// daysFromCivil is the number of days from 1970-01-01 to a date of the proleptic
-// Gregorian calendar with astronomical years (H. Hinnant's days_from_civil).
-func daysFromCivil(y, m, d int) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := y / 400
-	if y < 0 && y%400 != 0 {
-		era-- // floor division
-	}
-	yoe := y - era*400                     // [0, 399]
-	doy := (153*((m+9)%12)+2)/5 + d - 1    // [0, 365], from March 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
-	return int64(era)*146097 + int64(doe) - 719468
 }
 
 // --- intervals ---
@@ -1112,7 +1051,7 @@ func parseInterval(b []byte) (cdc.Interval, error) {
 		if j := bytes.IndexByte(tok, '.'); j >= 0 {
 			intPart, frac = tok[:j], tok[j+1:]
 		}
-		n, err := parseUintText(intPart)
+		n, err := textnum.ParseUint(intPart)
 		if err != nil {
 			return cdc.Interval{}, errInterval
 		}
@@ -1170,7 +1109,7 @@ func secondsMicros(sec uint64, frac []byte, neg bool) (int64, bool) {
 	var f uint64
 	if frac != nil {
 		var err error
-		if f, err = parseUintText(frac); err != nil {
+		if f, err = textnum.ParseUint(frac); err != nil {
 			return 0, false
 		}
 		for k := len(frac); k < 6; k++ {
@@ -1200,13 +1139,13 @@ func parseIntervalClock(tok []byte, neg bool) (int64, bool) {
 	if len(parts) != 3 || len(parts[1]) != 2 || len(parts[2]) < 2 {
 		return 0, false
 	}
-	h, err1 := parseUintText(parts[0])
-	m, err2 := parseUintText(parts[1])
+	h, err1 := textnum.ParseUint(parts[0])
+	m, err2 := textnum.ParseUint(parts[1])
 	secText, frac := parts[2], []byte(nil)
 	if j := bytes.IndexByte(secText, '.'); j >= 0 {
 		secText, frac = secText[:j], secText[j+1:]
 	}
-	s, err3 := parseUintText(secText)
+	s, err3 := textnum.ParseUint(secText)
 	if err1 != nil || err2 != nil || err3 != nil || m > 59 || s > 59 || len(secText) != 2 || (frac != nil && len(frac) == 0) {
 		return 0, false
 	}
@@ -1250,7 +1189,7 @@ func parseISOInterval(b []byte) (cdc.Interval, error) {
 		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
 			i++
 		}
-		n, err := parseUintText(b[start:i])
+		n, err := textnum.ParseUint(b[start:i])
 		if err != nil {
 			return cdc.Interval{}, errInterval
 		}
