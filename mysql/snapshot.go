@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -386,7 +387,8 @@ func (st *stream) keyRanges(ctx context.Context, sc *snapCols, info *tableInfo, 
 	hi, null2 := cell(r, 0, 1)
 	l, err1 := strconv.ParseInt(lo, 10, 64)
 	h, err2 := strconv.ParseInt(hi, 10, 64)
-	if null1 || null2 || err1 != nil || err2 != nil || h-l < 2*size || h-l < 0 {
+	// A span that overflows int64 (or nearly) is not split: the range bounds would.
+	if null1 || null2 || err1 != nil || err2 != nil || h-l < 2*size || h-l > math.MaxInt64/2 {
 		return nil, nil
 	}
 	n := min(4*par, (h-l)/size+1)

@@ -551,18 +551,16 @@ func (st *stream) initHistory(ctx context.Context, base, fallback *schemaModel, 
 		if err != nil {
 			return err
 		}
-		if h != nil && (st.byGTID || h.server != "" && h.server != st.info.identity && st.gtids != nil) {
+		switch {
+		case h != nil && (st.byGTID || h.server != "" && h.server != st.info.identity && st.gtids != nil):
 			// A history of another server's positions (a failover, or back after
 			// one): find the start by GTID, and begin the history again at it.
 			if !h.rewindGTIDs(st.gtids) {
 				st.req.Log().Warn("the start position's GTID state does not include the schema history's first one: "+
 					"events before the history's start decode with its first schemas", "start", st.gtidsText, "history", h.baseGTIDs)
 			}
-			st.hist = newHistory(store, key, st.info.flavor, at, h.cur)
-			st.hist.server, st.hist.baseGTIDs = st.info.identity, st.gtidsText
-			return st.hist.save(ctx)
-		}
-		if h != nil {
+			base = h.cur
+		case h != nil:
 			if !h.rewind(at) {
 				st.req.Log().Warn("the start position is older than the schema history, which begins later: "+
 					"events before the history's start decode with its first schemas", "start", at.String(), "history", h.baseAt.String())
@@ -572,18 +570,19 @@ func (st *stream) initHistory(ctx context.Context, base, fallback *schemaModel, 
 			}
 			st.hist = h
 			return nil
-		}
-		if base = fallback; base == nil {
-			m, err := st.src.loadModel(ctx, st.meta, st.info.flavor)
-			if err != nil {
-				return err
+		default:
+			if base = fallback; base == nil {
+				m, err := st.src.loadModel(ctx, st.meta, st.info.flavor)
+				if err != nil {
+					return err
+				}
+				base = m
 			}
-			base = m
-		}
-		if resumed {
-			st.req.Log().Warn("no schema history is stored for this position: starting one with the current schemas, "+
-				"so events before the next DDL decode with them (right unless the tables changed since the position)",
-				"key", key, "start", at.String())
+			if resumed {
+				st.req.Log().Warn("no schema history is stored for this position: starting one with the current schemas, "+
+					"so events before the next DDL decode with them (right unless the tables changed since the position)",
+					"key", key, "start", at.String())
+			}
 		}
 	}
 	st.hist = newHistory(store, key, st.info.flavor, at, base)
