@@ -248,24 +248,7 @@ func BenchmarkMySQLSnapshot(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				eng, err := cdc.NewEngine(src, cdc.WithOffsetStore(newFileStore(b)))
-				if err != nil {
-					b.Fatal(err)
-				}
-				n := 0
-				start = time.Now()
-				b.StartTimer()
-				err = eng.Run(context.Background(), func(_ context.Context, ev cdc.Event) error {
-					if ev.Op == cdc.OpRead {
-						n++
-					}
-					return nil
-				})
-				b.StopTimer()
-				engTook := time.Since(start)
-				if err != nil || n != rows {
-					b.Fatalf("Run: %v after %d rows, want %d", err, n, rows)
-				}
+				engTook := timeSnapshot(b, src, rows)
 				b.ReportMetric(float64(rows)/engTook.Seconds(), "engine_rows/s")
 				b.ReportMetric(float64(rows)/toolTook.Seconds(), "client_rows/s")
 				b.ReportMetric(toolTook.Seconds()/engTook.Seconds(), "ratio")
