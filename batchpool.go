@@ -88,6 +88,10 @@ func (p *batchPool) put(b []Event) {
 	if !ok {
 		return
 	}
+	// Cleared here, by the consumer, rather than event by event by the source's reader,
+	// which is the snapshot's bottleneck: NewBatch's spare capacity is zero Events, and
+	// a spare array holds no stale pointers for the GC to follow.
+	clear(b)
 	select {
 	case p.free[class(cap(b))] <- b[:0]:
 	default: // enough spare arrays of this size: let the GC have this one

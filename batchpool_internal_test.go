@@ -20,6 +20,8 @@ func TestBatchPool(t *testing.T) {
 	p.put(a)
 	if b := p.get(500); unsafe.SliceData(b[:1]) != unsafe.SliceData(a[:1]) || len(b) != 0 {
 		t.Fatal("a returned array of the right class is not reused")
+	} else if b[:1][0].Op != 0 {
+		t.Fatal("a reused array still holds its old event (sources build events in place)")
 	}
 	if b := p.get(100); cap(b) != 128 {
 		t.Fatalf("get(100) after a 512 was taken: cap %d, want 128 (classes are separate)", cap(b))

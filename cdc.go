@@ -499,6 +499,7 @@ func (r *runner) readLoop() {
 					kept = append(kept, ev)
 				}
 			}
+			clear(evs[len(kept):]) // a recycled array's spare capacity is zero Events
 			evs = kept
 		}
 		ref := &batchRef{evs: evs, pool: r.batches}

@@ -61,8 +61,8 @@ type OpenRequest struct {
 // NewBatch returns an empty event slice with room for n events, for Read to fill and
 // return. Inside the engine it reuses the array of a batch whose events are all done,
 // which saves allocating and collecting hundreds of bytes per event; elsewhere it is
-// make([]Event, 0, n). The slice's spare capacity may hold old events: append (or
-// assign whole Events) rather than set fields of elements beyond its length.
+// make([]Event, 0, n). Either way the slice's spare capacity holds zero Events, so a
+// source may extend the slice and set an element's fields in place.
 func (r OpenRequest) NewBatch(n int) []Event { return r.batches.get(n) }
 
 // AuxKey returns the offset-store key for a source's auxiliary state, e.g.

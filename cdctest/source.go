@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -268,6 +269,12 @@ func (st *fakeStream) Read(ctx context.Context) ([]cdc.Event, error) {
 		}
 		if end > st.next {
 			evs := st.req.NewBatch(end - st.next) // recycled arrays, as real sources use
+			for _, ev := range evs[:cap(evs)] {
+				if !reflect.ValueOf(ev).IsZero() { // the sources build events in place
+					s.mu.Unlock()
+					return nil, fmt.Errorf("cdctest: NewBatch returned an array holding an old event: %+v", ev)
+				}
+			}
 			for i := st.next; i < end; i++ {
 				evs = append(evs, s.eventLocked(i))
 			}

@@ -274,8 +274,7 @@ func (st *stream) readUnit(ctx context.Context, conn *pgconn.PgConn, t *snapTabl
 		}
 		// Built in place: appending a literal would build it aside and copy it, 440 bytes.
 		evs = evs[:len(evs)+1]
-		ev := &evs[len(evs)-1]
-		*ev = cdc.Event{}
+		ev := &evs[len(evs)-1] // zero: NewBatch's arrays are
 		ev.Op, ev.Table, ev.Schema = cdc.OpRead, rel.table, rel.schema
 		ev.After = cdc.NewRow(rel.schema.Names(), row)
 		if nkey := len(rel.keyIdx); nkey > 0 {

@@ -494,6 +494,7 @@ func (st *stream) change(ctx context.Context, op cdc.Op, relID uint32, oldT, new
 		}
 	}
 	if !st.emit(ctx, ev) {
+		*ev = cdc.Event{} // NewBatch's spare capacity is zero Events
 		st.pending = st.pending[:len(st.pending)-1]
 	}
 	return nil
