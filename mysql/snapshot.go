@@ -19,6 +19,7 @@ import (
 	"github.com/tributary-cdc/cdc"
 	"github.com/tributary-cdc/cdc/internal/arena"
 	"github.com/tributary-cdc/cdc/internal/feed"
+	"github.com/tributary-cdc/cdc/internal/textnum"
 )
 
 // beginSnapshot starts the snapshot on conn, and on SnapshotParallelism-1 more reader
@@ -260,9 +261,10 @@ type snapCols struct {
 	info   *tableInfo
 	schema *cdc.TableSchema
 	idx    []int // selected column -> schema column, -1 when excluded
-	decs   []func(*gmysql.FieldValue) (any, error)
+	decs   []func([]byte) (any, error)
 	pkAt   []int // selected columns of the key, in key order
 	pkKind []cdc.Kind
+	pkBit  []bool // BIT key columns: their bytes are a number
 	pkCols []*colInfo
 	keyIdx []int // schema column of each key column
 	sel    string
@@ -339,6 +341,7 @@ func (st *stream) planTable(ctx context.Context, db, name string, total int64, a
 		j := info.byName[k]
 		sc.pkAt = append(sc.pkAt, j)
 		sc.pkKind = append(sc.pkKind, info.cols[j].kind())
+		sc.pkBit = append(sc.pkBit, info.cols[j].class() == "bit")
 		sc.pkCols = append(sc.pkCols, &info.cols[j])
 	}
 	sc.sel = strings.Join(sel, ", ")
@@ -414,7 +417,7 @@ func (st *stream) keyRanges(ctx context.Context, sc *snapCols, info *tableInfo, 
 func (sc *snapCols) forReader() *snapCols {
 	c := *sc
 	c.mem = snapMem{}
-	c.decs = make([]func(*gmysql.FieldValue) (any, error), len(sc.info.cols))
+	c.decs = make([]func([]byte) (any, error), len(sc.info.cols))
 	for i := range sc.info.cols {
 		c.decs[i] = snapshotDecoder(&sc.info.cols[i], &c.mem)
 	}
@@ -506,9 +509,8 @@ func (st *stream) readJob(ctx context.Context, conn *client.Conn, job *snapJob, 
 		}
 	)
 	ncols := len(sc.schema.Columns) + len(sc.schema.PrimaryKey)
-	var result gmysql.Result
 	stop := context.AfterFunc(ctx, func() { abort(conn) })
-	err := conn.ExecuteSelectStreaming(q, &result, func(row []gmysql.FieldValue) error {
+	err := selectRows(conn, q, len(sc.info.cols), func(row *textRow) error {
 		// A full chunk is handed over when the next row arrives, so the table's last
 		// chunk is never empty.
 		if len(evs) == size {
@@ -530,7 +532,10 @@ func (st *stream) readJob(ctx context.Context, conn *client.Conn, job *snapJob, 
 		idBuf = append(idBuf[:0], sc.prefix...)
 		if keyed {
 			for k := range keyBuf {
-				keyBuf[k] = sc.appendKeyText(keyBuf[k][:0], row, k)
+				var err error
+				if keyBuf[k], err = sc.appendKeyText(keyBuf[k][:0], row, k); err != nil {
+					return err
+				}
 				if k > 0 {
 					idBuf = append(idBuf, ',')
 				}
@@ -543,7 +548,7 @@ func (st *stream) readJob(ctx context.Context, conn *client.Conn, job *snapJob, 
 		// Built in place: appending a literal would build it aside and copy it, 440 bytes.
 		evs = evs[:len(evs)+1]
 		return sc.event(st, &evs[len(evs)-1], row, vals, sc.mem.text.String(idBuf))
-	}, nil)
+	})
 	if !stop() && ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -675,21 +680,22 @@ func snapshotErr(table string, err error) error {
 
 // event builds the OpRead event of a row in ev, its values (and key) in vals, which
 // has room for both.
-func (sc *snapCols) event(st *stream, ev *cdc.Event, row []gmysql.FieldValue, vals []any, id string) error {
+func (sc *snapCols) event(st *stream, ev *cdc.Event, row *textRow, vals []any, id string) error {
 	key := vals[len(sc.schema.Columns):]
 	vals = vals[:len(sc.schema.Columns):len(sc.schema.Columns)]
-	for i := range row {
+	for i, dec := range sc.decs {
 		j := sc.idx[i]
-		if j < 0 || row[i].Type == gmysql.FieldValueTypeNull {
+		b := row.value(i)
+		if j < 0 || b == nil {
 			continue
 		}
-		v, err := sc.decs[i](&row[i])
+		v, err := dec(b)
 		if err != nil {
 			return fmt.Errorf("mysql: snapshot of %s, column %s: %w", sc.full, sc.info.cols[i].name, err)
 		}
 		vals[j] = v
 	}
-	*ev = cdc.Event{}
+	// ev is zero: NewBatch's arrays are.
 	ev.Op, ev.Table, ev.Schema = cdc.OpRead, sc.t.id, sc.schema
 	ev.After = cdc.NewRow(sc.schema.Names(), vals)
 	if len(sc.schema.PrimaryKey) > 0 {
@@ -705,26 +711,63 @@ func (sc *snapCols) event(st *stream, ev *cdc.Event, row []gmysql.FieldValue, va
 	return nil
 }
 
-// appendKeyText appends the text of the row's k-th key column for positions and IDs
-// (hex for binary columns).
-func (sc *snapCols) appendKeyText(b []byte, row []gmysql.FieldValue, k int) []byte {
-	fv := &row[sc.pkAt[k]]
+// appendKeyText appends the text of the row's k-th key column for positions and IDs:
+// numbers in their plain decimal form (also for ZEROFILL columns), BIT as its number,
+// binary strings in hex.
+func (sc *snapCols) appendKeyText(b []byte, row *textRow, k int) ([]byte, error) {
+	v := row.value(sc.pkAt[k])
 	switch {
-	case fv.Type == gmysql.FieldValueTypeUnsigned:
-		return strconv.AppendUint(b, fv.AsUint64(), 10)
-	case fv.Type == gmysql.FieldValueTypeSigned:
-		return strconv.AppendInt(b, fv.AsInt64(), 10)
-	case fv.Type != gmysql.FieldValueTypeString:
-		return append(b, fv.String()...)
-	case sc.pkCols[k].class() == "bit":
+	case v == nil:
+		return nil, fmt.Errorf("mysql: snapshot of %s: NULL in key column %s", sc.full, sc.pkCols[k].name)
+	case sc.pkBit[k]:
 		var x [8]byte
-		copy(x[8-min(8, len(fv.AsString())):], fv.AsString())
-		return strconv.AppendUint(b, binary.BigEndian.Uint64(x[:]), 10)
+		copy(x[8-min(8, len(v)):], v)
+		return strconv.AppendUint(b, binary.BigEndian.Uint64(x[:]), 10), nil
+	case sc.pkKind[k] == cdc.KindInt || sc.pkKind[k] == cdc.KindUint:
+		if plainInt(v) {
+			return append(b, v...), nil
+		}
+		// ZEROFILL, or not a number at all.
+		if sc.pkKind[k] == cdc.KindUint {
+			n, err := textnum.ParseUint(v)
+			if err != nil {
+				return nil, fmt.Errorf("mysql: snapshot of %s, key column %s: %w", sc.full, sc.pkCols[k].name, badNumber(v, err))
+			}
+			return strconv.AppendUint(b, n, 10), nil
+		}
+		n, err := textnum.ParseInt(v)
+		if err != nil {
+			return nil, fmt.Errorf("mysql: snapshot of %s, key column %s: %w", sc.full, sc.pkCols[k].name, badNumber(v, err))
+		}
+		return strconv.AppendInt(b, n, 10), nil
+	case sc.pkKind[k] == cdc.KindFloat: // as earlier versions wrote it: no exponent
+		f, err := strconv.ParseFloat(string(v), 64)
+		if err != nil {
+			return nil, fmt.Errorf("mysql: snapshot of %s, key column %s: %w", sc.full, sc.pkCols[k].name, err)
+		}
+		return strconv.AppendFloat(b, f, 'f', -1, 64), nil
 	case sc.pkKind[k] == cdc.KindBytes:
-		return hex.AppendEncode(b, fv.AsString())
+		return hex.AppendEncode(b, v), nil
 	default:
-		return append(b, fv.AsString()...)
+		return append(b, v...), nil
 	}
+}
+
+// plainInt reports an integer's text as strconv formats it: a minus sign or not,
+// then digits without leading zeros.
+func plainInt(v []byte) bool {
+	if len(v) > 0 && v[0] == '-' {
+		v = v[1:]
+	}
+	if len(v) == 0 || v[0] == '0' && len(v) > 1 || len(v) > 20 {
+		return false
+	}
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // after is the condition for the rows after a key:

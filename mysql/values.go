@@ -398,141 +398,92 @@ func binlogDecoder(c *colInfo) func(any) (any, error) {
 	}
 }
 
-// snapshotDecoder maps a text-protocol value of a snapshot SELECT (connection
-// charset utf8mb4, time_zone +00:00) to the value mapping. NULL never reaches it.
-// Strings and boxed values are cut from m (see internal/arena): m belongs to one
-// reader.
-func snapshotDecoder(c *colInfo, m *snapMem) func(*gmysql.FieldValue) (any, error) {
-	bad := func(fv *gmysql.FieldValue) error {
-		return fmt.Errorf("unexpected value %s for a %s column", fv.String(), c.dataType)
-	}
-	str := func(fv *gmysql.FieldValue) (string, bool) {
-		if fv.Type != gmysql.FieldValueTypeString {
-			return "", false
-		}
-		return m.text.String(fv.AsString()), true
-	}
+// snapshotDecoder maps the text-protocol value of a snapshot SELECT (connection
+// charset utf8mb4, time_zone +00:00) to the value mapping. NULL never reaches it. b
+// points into the read buffer: what is kept is copied, strings and boxed values cut
+// from m (see internal/arena), which belongs to one reader.
+func snapshotDecoder(c *colInfo, m *snapMem) func(b []byte) (any, error) {
 	switch c.kind() {
 	case cdc.KindInt, cdc.KindUint:
-		if c.class() == "bit" {
-			return func(fv *gmysql.FieldValue) (any, error) {
-				if fv.Type != gmysql.FieldValueTypeString || len(fv.AsString()) > 8 {
-					return nil, bad(fv)
+		if c.class() == "bit" { // the bits, big-endian
+			return func(b []byte) (any, error) {
+				if len(b) > 8 {
+					return nil, fmt.Errorf("a BIT value of %d bytes", len(b))
 				}
-				var b [8]byte
-				s := fv.AsString()
-				copy(b[8-len(s):], s)
-				return binary.BigEndian.Uint64(b[:]), nil
+				var x [8]byte
+				copy(x[8-len(b):], b)
+				return binary.BigEndian.Uint64(x[:]), nil
 			}
 		}
-		wide := c.kind() == cdc.KindUint
-		return func(fv *gmysql.FieldValue) (any, error) {
-			switch fv.Type {
-			case gmysql.FieldValueTypeSigned:
-				return m.ints.Box(fv.AsInt64()), nil
-			case gmysql.FieldValueTypeUnsigned:
-				if wide {
-					return m.uints.Box(fv.AsUint64()), nil
+		if c.kind() == cdc.KindUint {
+			return func(b []byte) (any, error) {
+				n, err := textnum.ParseUint(b)
+				if err != nil {
+					return nil, badNumber(b, err)
 				}
-				if fv.AsUint64() <= math.MaxInt64 {
-					return m.ints.Box(int64(fv.AsUint64())), nil
-				}
-			case gmysql.FieldValueTypeString: // the text protocol: parsed from the row's bytes
-				b := fv.AsString()
-				if wide {
-					if n, err := textnum.ParseUint(b); err == nil {
-						return m.uints.Box(n), nil
-					}
-				} else if n, err := textnum.ParseInt(b); err == nil {
-					return m.ints.Box(n), nil
-				}
-				return strconv.ParseInt(string(b), 10, 64) // for its error
+				return m.uints.Box(n), nil
 			}
-			return nil, bad(fv)
+		}
+		return func(b []byte) (any, error) {
+			n, err := textnum.ParseInt(b)
+			if err != nil {
+				return nil, badNumber(b, err)
+			}
+			return m.ints.Box(n), nil
 		}
 	case cdc.KindFloat:
-		return func(fv *gmysql.FieldValue) (any, error) {
-			switch fv.Type {
-			case gmysql.FieldValueTypeFloat:
-				return m.floats.Box(fv.AsFloat64()), nil
-			case gmysql.FieldValueTypeString:
-				return strconv.ParseFloat(string(fv.AsString()), 64)
+		return func(b []byte) (any, error) {
+			f, err := strconv.ParseFloat(string(b), 64)
+			if err != nil {
+				return nil, err
 			}
-			return nil, bad(fv)
+			return m.floats.Box(f), nil
 		}
-	}
-	switch c.kind() {
-	case cdc.KindDate, cdc.KindTimestamp:
-		// Parsed from the row's bytes: no string in between.
-		date := c.kind() == cdc.KindDate
-		return func(fv *gmysql.FieldValue) (any, error) {
-			if fv.Type != gmysql.FieldValueTypeString {
-				return nil, bad(fv)
-			}
-			var t time.Time
-			var err error
-			if date {
-				t, err = parseDate(fv.AsString())
-			} else {
-				t, err = parseDateTime(fv.AsString())
-			}
+	case cdc.KindDate:
+		return func(b []byte) (any, error) {
+			t, err := parseDate(b)
 			if err != nil {
 				return nil, err
 			}
 			return m.times.Box(t), nil
 		}
-	}
-	var parse func(string) (any, error)
-	switch c.kind() {
+	case cdc.KindTimestamp:
+		return func(b []byte) (any, error) {
+			t, err := parseDateTime(b)
+			if err != nil {
+				return nil, err
+			}
+			return m.times.Box(t), nil
+		}
 	case cdc.KindDecimal:
-		parse = func(s string) (any, error) {
-			d, err := cdc.ParseDecimal(s)
+		return func(b []byte) (any, error) {
+			d, err := cdc.ParseDecimal(m.text.String(b))
 			if err != nil {
 				return nil, err
 			}
 			return m.nums.Box(d), nil
 		}
-	case cdc.KindDate:
-		parse = func(s string) (any, error) { return parseDate(s) }
-	case cdc.KindTimestamp:
-		parse = func(s string) (any, error) { return parseDateTime(s) }
 	case cdc.KindTime:
-		parse = func(s string) (any, error) { return parseDuration(s) }
+		return func(b []byte) (any, error) { return parseDuration(string(b)) }
 	case cdc.KindSet:
-		parse = func(s string) (any, error) {
-			if s == "" {
+		return func(b []byte) (any, error) {
+			if len(b) == 0 {
 				return []string{}, nil
 			}
-			return strings.Split(s, ","), nil
+			return strings.Split(string(b), ","), nil
 		}
 	case cdc.KindBytes:
-		return func(fv *gmysql.FieldValue) (any, error) {
-			if fv.Type != gmysql.FieldValueTypeString {
-				return nil, bad(fv)
-			}
-			return bytes.Clone(fv.AsString()), nil
-		}
+		return func(b []byte) (any, error) { return bytes.Clone(b), nil }
 	case cdc.KindJSON:
-		return func(fv *gmysql.FieldValue) (any, error) {
-			if fv.Type != gmysql.FieldValueTypeString {
-				return nil, bad(fv)
-			}
-			return json.RawMessage(bytes.Clone(fv.AsString())), nil
-		}
-	default: // strings, enums and the types not mapped yet: text
-		parse = func(s string) (any, error) { return m.strs.Box(s), nil }
+		return func(b []byte) (any, error) { return json.RawMessage(bytes.Clone(b)), nil }
 	}
-	return func(fv *gmysql.FieldValue) (any, error) {
-		s, ok := str(fv)
-		if !ok {
-			// A number for a column mapped to text (not expected): its text form.
-			if c.kind() == cdc.KindUnknown || c.kind() == cdc.KindString {
-				return strings.Trim(fv.String(), "'"), nil
-			}
-			return nil, bad(fv)
-		}
-		return parse(s)
-	}
+	// Strings, enums and the types not mapped yet: text.
+	return func(b []byte) (any, error) { return m.strs.Box(m.text.String(b)), nil }
+}
+
+// badNumber describes an integer column's text that is not an integer in range.
+func badNumber(b []byte, err error) error {
+	return fmt.Errorf("integer value %q: %w", b, err)
 }
 
 // mariadbTypeText renders the binlog form of MariaDB's UUID, INET4 and INET6 values
