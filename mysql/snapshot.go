@@ -193,8 +193,15 @@ func denied(err error) bool {
 // primary-key chunks. Each chunk's last row carries a position that records the
 // tables done and the key reached, so a crash resumes the snapshot.
 func (st *stream) snapshot(ctx context.Context) error {
+	_, in, err := st.src.modelledDatabases(ctx, st.meta)
+	if err != nil {
+		return err
+	}
+	if in == "" {
+		in = "NULL" // no database: no tables, but the snapshot still ends
+	}
 	r, err := query(ctx, st.meta, "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES "+
-		"WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME")
+		"WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN ("+in+") ORDER BY TABLE_SCHEMA, TABLE_NAME")
 	if err != nil {
 		return fmt.Errorf("mysql: listing the tables to snapshot: %w", err)
 	}
