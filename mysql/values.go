@@ -554,19 +554,31 @@ func digits[T text](s T) (int, bool) {
 // parseDate parses "YYYY-MM-DD"; the zero dates and dates with a zero month or day
 // are zeroTime.
 func parseDate[T text](s T) (time.Time, error) {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+	days, zero, ok := dateDays(s)
+	if !ok {
 		return time.Time{}, fmt.Errorf("bad DATE %q", string(s))
+	}
+	if zero {
+		return zeroTime, nil
+	}
+	return time.Unix(days*86400, 0).UTC(), nil
+}
+
+// dateDays reads "YYYY-MM-DD" as days since 1970-01-01, or says it is a zero date.
+func dateDays[T text](s T) (days int64, zero, ok bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, false, false
 	}
 	y, ok1 := digits(s[:4])
 	m, ok2 := digits(s[5:7])
 	d, ok3 := digits(s[8:])
 	if !ok1 || !ok2 || !ok3 {
-		return time.Time{}, fmt.Errorf("bad DATE %q", string(s))
+		return 0, false, false
 	}
 	if m == 0 || d == 0 {
-		return zeroTime, nil
+		return 0, true, true
 	}
-	return time.Unix(textnum.DaysFromCivil(y, m, d)*86400, 0).UTC(), nil
+	return textnum.DaysFromCivil(y, m, d), false, true
 }
 
 // parseDateTime parses "YYYY-MM-DD HH:MM:SS[.ffffff]" as UTC.
@@ -574,21 +586,18 @@ func parseDateTime[T text](s T) (time.Time, error) {
 	if len(s) < 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
 		return time.Time{}, fmt.Errorf("bad DATETIME %q", string(s))
 	}
-	day, err := parseDate(s[:10])
-	if err != nil || day.IsZero() {
-		return day, err
-	}
+	days, zero, ok := dateDays(s[:10])
 	h, ok1 := digits(s[11:13])
 	mi, ok2 := digits(s[14:16])
 	sec, ok3 := digits(s[17:19])
-	if !ok1 || !ok2 || !ok3 {
-		return time.Time{}, fmt.Errorf("bad DATETIME %q", string(s))
-	}
 	ns, err := parseFraction(s[19:])
-	if err != nil {
+	if !ok || !ok1 || !ok2 || !ok3 || err != nil {
 		return time.Time{}, fmt.Errorf("bad DATETIME %q", string(s))
 	}
-	return time.Unix(day.Unix()+int64(h*3600+mi*60+sec), int64(ns)).UTC(), nil
+	if zero {
+		return zeroTime, nil
+	}
+	return time.Unix(days*86400+int64(h*3600+mi*60+sec), int64(ns)).UTC(), nil
 }
 
 // parseFraction parses "" or ".ffffff" to nanoseconds.
