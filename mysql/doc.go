@@ -58,9 +58,11 @@
 // binlog_snapshot_file and binlog_snapshot_position, with no lock at all; on MySQL
 // under FLUSH TABLES WITH READ LOCK, held only while the transaction starts and SHOW
 // MASTER STATUS (SHOW BINARY LOG STATUS on 8.4) runs. The captured tables are read in
-// that transaction, table by table in name order, each in primary-key order in chunks
-// of Config.SnapshotChunkSize rows (WHERE key > last key ORDER BY key LIMIT n), as
-// OpRead events; the first and last rows carry SourceInfo.Snapshot "first" and "last".
+// that transaction, table by table in name order, each by one streamed query in
+// primary-key order, delivered in chunks of Config.SnapshotChunkSize rows as OpRead
+// events; the first and last rows carry SourceInfo.Snapshot "first" and "last". The
+// rows are read off the connection by the package's own text-protocol reader
+// (go-mysql's copied and re-parsed every value; see docs/performance.md).
 // Then the stream starts at the recorded binlog position, so no change is lost or
 // applied out of order at the hand-over. Every chunk's last row carries a position
 // recording the tables done and the key reached: a crash resumes the snapshot there.
