@@ -439,17 +439,13 @@ func snapshotDecoder(c *colInfo, m *snapMem) func(b []byte) (any, error) {
 			}
 			return m.floats.Box(f), nil
 		}
-	case cdc.KindDate:
-		return func(b []byte) (any, error) {
-			t, err := parseDate(b)
-			if err != nil {
-				return nil, err
-			}
-			return m.times.Box(t), nil
+	case cdc.KindDate, cdc.KindTimestamp:
+		parse := parseDateTime[[]byte]
+		if c.kind() == cdc.KindDate {
+			parse = parseDate[[]byte]
 		}
-	case cdc.KindTimestamp:
 		return func(b []byte) (any, error) {
-			t, err := parseDateTime(b)
+			t, err := parse(b)
 			if err != nil {
 				return nil, err
 			}
