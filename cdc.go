@@ -460,7 +460,9 @@ func (r *runner) readLoop() {
 			if ctx.Err() != nil {
 				return
 			}
-			if errors.Is(err, io.EOF) {
+			// io.EOF itself ends the stream, as io.Reader's contract has it; an error
+			// wrapping io.EOF is a connection that ended mid-way, for IsRetryable.
+			if err == io.EOF {
 				r.q.push(ctx, []item{{end: true}})
 				return
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -924,4 +925,36 @@ func TestReconnectSkipIgnoresHeartbeats(t *testing.T) {
 	src := cdctest.NewSource(cdctest.SourceConfig{Events: 100, TxSize: 10, BatchSize: 3})
 	src.DropAfter(15) // mid-transaction: 5 unpositioned events to skip after reopening at 10
 	assertSeq(t, collect(t, newEngine(t, heartbeatOnReopen{src})), 0, 100)
+}
+
+// TestWrappedEOFIsNotTheEnd: only io.EOF itself ends a stream. An error wrapping it is
+// what a read from a socket the server closed gives, mid-way: the engine reconnects
+// and delivers everything (it used to end Run with nil, losing the rest).
+func TestWrappedEOFIsNotTheEnd(t *testing.T) {
+	src := cdctest.NewSource(cdctest.SourceConfig{Events: 100, TxSize: 10, BatchSize: 3})
+	assertSeq(t, collect(t, newEngine(t, eofOnFirstStream{src})), 0, 100)
+}
+
+// eofOnFirstStream is a fake source whose first stream fails after its first batch
+// with an error wrapping io.EOF.
+type eofOnFirstStream struct{ *cdctest.Source }
+
+func (s eofOnFirstStream) Open(ctx context.Context, req cdc.OpenRequest) (cdc.Stream, error) {
+	st, err := s.Source.Open(ctx, req)
+	if err != nil || len(s.Opens()) > 1 {
+		return st, err
+	}
+	return &eofStream{Stream: st}, nil
+}
+
+type eofStream struct {
+	cdc.Stream
+	reads int
+}
+
+func (e *eofStream) Read(ctx context.Context) ([]cdc.Event, error) {
+	if e.reads++; e.reads > 1 {
+		return nil, fmt.Errorf("reading a result: %w", io.EOF)
+	}
+	return e.Stream.Read(ctx)
 }

@@ -24,9 +24,10 @@ type Stream interface {
 	// Read blocks until at least one event is available and returns them in commit order.
 	// It must return promptly when ctx is done: the engine waits for it to shut down.
 	// The caller owns the returned slice (the engine recycles arrays that came from
-	// OpenRequest.NewBatch once their events are done). Read returns io.EOF when the
-	// stream has ended for good (snapshot mode initial_only), an error for which
-	// IsRetryable is true when the connection was lost, and ctx.Err() when ctx is done.
+	// OpenRequest.NewBatch once their events are done). Read returns io.EOF itself (not
+	// wrapped) when the stream has ended for good (snapshot mode initial_only), an error
+	// for which IsRetryable is true when the connection was lost (a network io.EOF
+	// wrapped in it is such an error, not the end), and ctx.Err() when ctx is done.
 	Read(ctx context.Context) ([]Event, error)
 
 	// Commit tells the source that everything up to pos is durably stored in the offset
