@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
+	"github.com/tributary-cdc/cdc"
 	"github.com/tributary-cdc/cdc/internal/sourcetest"
 	"github.com/tributary-cdc/cdc/internal/testdb"
 	"github.com/tributary-cdc/cdc/mysql"
@@ -44,6 +45,20 @@ func TestServerRestartMidStream(t *testing.T) {
 			}
 			return nil
 		},
+		Restart: m.Restart,
+	}.Run(t)
+}
+
+// TestServerRestartMidSnapshot: see sourcetest.RestartMidSnapshot. The snapshot reads
+// rows off the socket itself: a cut result must be a retryable error.
+func TestServerRestartMidSnapshot(t *testing.T) {
+	needOwnServer(t, "restarts the server")
+	m := testdb.NewMariaDB(t)
+	const rows = 20000
+	run(t, dial(t, m), "CREATE TABLE test.big (id INT PRIMARY KEY, s VARCHAR(20))", insertSeq("test.big", "seq, 'x'", 1, rows))
+	sourcetest.RestartMidSnapshot{
+		Source:  newSource(t, m, mysql.Config{Tables: []string{"test.big"}, SnapshotMode: cdc.SnapshotInitialOnly, SnapshotChunkSize: 500}),
+		Rows:    rows,
 		Restart: m.Restart,
 	}.Run(t)
 }

@@ -722,3 +722,18 @@ func pgCrashDiagnostics(t *testing.T, dsn string, w *crashWriter) {
 		t.Logf("diagnostics: %v", err)
 	}
 }
+
+// TestPostgresServerRestartMidSnapshot: see sourcetest.RestartMidSnapshot.
+func TestPostgresServerRestartMidSnapshot(t *testing.T) {
+	pg := testdb.NewPostgres(t)
+	dsn := pg.CreateDatabase(t, "restartsnap")
+	const rows = 20000
+	exec(t, dsn, "CREATE TABLE big (id int PRIMARY KEY, s text)")
+	exec(t, dsn, fmt.Sprintf("INSERT INTO big SELECT g, 'x' FROM generate_series(1, %d) g", rows))
+	src, err := postgres.New(postgres.Config{ConnString: dsn, Slot: "restartsnap", Publication: "restartsnap",
+		Tables: []string{"public.big"}, SnapshotMode: cdc.SnapshotInitialOnly, SnapshotChunkSize: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sourcetest.RestartMidSnapshot{Source: src, Rows: rows, Restart: pg.Restart}.Run(t)
+}
