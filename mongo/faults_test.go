@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/internal/sourcetest"
 	"github.com/tributary-cdc/cdc/mongo"
 	"github.com/tributary-cdc/cdc/offsets"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -216,4 +217,30 @@ func hostOf(t *testing.T, s server) string {
 		t.Fatalf("%s: %v", realURIEnv, err)
 	}
 	return cs.Hosts[0]
+}
+
+// TestServerRestartMidSnapshot: see sourcetest.RestartMidSnapshot. The restarted test
+// server has forgotten the snapshot's cursor: the source must resume the copy from its
+// last position, not end it.
+func TestServerRestartMidSnapshot(t *testing.T) {
+	s := faultServer(t)
+	db := newDB("restartsnap")
+	const rows = 20000
+	docs := make([]any, rows)
+	for i := range docs {
+		docs[i] = bson.D{{Key: "_id", Value: int64(i + 1)}, {Key: "id", Value: int64(i + 1)}}
+	}
+	if _, err := dial(t, s.uri).Database(db).Collection("big").InsertMany(ctxT(t), docs); err != nil {
+		t.Fatal(err)
+	}
+	sourcetest.RestartMidSnapshot{
+		Source: newSource(t, mongo.Config{URI: s.uri + "&serverSelectionTimeoutMS=300", Collections: []string{db + ".big"},
+			SnapshotMode: cdc.SnapshotInitialOnly, BatchSize: 500}),
+		Rows: rows,
+		Restart: func() error {
+			s.srv.Stop()
+			time.Sleep(100 * time.Millisecond)
+			return s.srv.Start()
+		},
+	}.Run(t)
 }
