@@ -1,25 +1,20 @@
 package mongo_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/internal/sourcetest"
 	"github.com/tributary-cdc/cdc/mongo"
-	"github.com/tributary-cdc/cdc/offsets"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -40,94 +35,34 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-var errMarker = errors.New("marker handled")
-
-// crashChild runs an engine over one collection with a file offset store, appending
-// "<op> <_id> <v>" to dir/log for every handled event with one write(2) each, so a
-// SIGKILL loses nothing that was written. It returns 0 after handling the marker.
+// crashChild runs an engine over one collection (see sourcetest.CrashChild), logging
+// each document's _id and its field v.
 func crashChild(dir, uri, ns string) int {
-	f, err := os.OpenFile(filepath.Join(dir, "log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
 	src, err := mongo.New(mongo.Config{URI: uri, Collections: []string{ns}, BatchSize: 100, SnapshotParallelism: 2,
 		MaxAwaitTime: 200 * time.Millisecond})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	eng, err := cdc.NewEngine(src, cdc.WithName("crash"),
-		cdc.WithOffsetStore(offsets.NewFile(filepath.Join(dir, "offsets.json"))),
-		cdc.WithCommitInterval(10*time.Millisecond),
-		cdc.WithReconnectBackoff(50*time.Millisecond, 500*time.Millisecond),
-		cdc.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	n := 0
-	var buf []byte
-	err = eng.Run(context.Background(), func(_ context.Context, ev cdc.Event) error {
-		if ev.Op != cdc.OpRead && ev.Op != cdc.OpCreate && ev.Op != cdc.OpUpdate {
-			return nil
-		}
-		id, err := ev.Key.Int64("_id")
-		if err != nil {
-			return err
-		}
-		v, _ := ev.After.Int64("v")
-		if uf, ok := ev.Source.Extra["updatedFields"].(map[string]any); ok {
-			v, _ = uf["v"].(int64)
-		}
-		buf = append(append(buf[:0], ev.Op.String()...), ' ')
-		buf = strconv.AppendInt(buf, id, 10)
-		buf = strconv.AppendInt(append(buf, ' '), v, 10)
-		if _, err := f.Write(append(buf, '\n')); err != nil {
-			return err
-		}
-		if id == crashMarker {
-			return errMarker
-		}
-		if n++; n%4 == 0 {
-			time.Sleep(time.Millisecond) // pace: the snapshot and the stream both take a while
-		}
-		return nil
-	})
-	if errors.Is(err, errMarker) {
-		return 0
-	}
-	fmt.Fprintln(os.Stderr, "child: engine stopped:", err)
-	return 1
+	return sourcetest.CrashChild{Source: src, Dir: dir, Log: filepath.Join(dir, "log"), Marker: crashMarker, Pace: 4,
+		Row: func(ev cdc.Event) (id, v int64, ok bool, err error) {
+			if ev.Op != cdc.OpRead && ev.Op != cdc.OpCreate && ev.Op != cdc.OpUpdate {
+				return 0, 0, false, nil
+			}
+			if id, err = ev.Key.Int64("_id"); err != nil {
+				return 0, 0, false, err
+			}
+			v, _ = ev.After.Int64("v")
+			if uf, ok := ev.Source.Extra["updatedFields"].(map[string]any); ok {
+				v, _ = uf["v"].(int64)
+			}
+			return id, v, true, nil
+		}}.Run()
 }
 
-type crashLine struct {
-	op    string
-	id, v int64
-}
+type crashLine = sourcetest.CrashLine
 
-func readCrashLog(t *testing.T, path string) []crashLine {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	var out []crashLine
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		parts := strings.Fields(sc.Text())
-		if len(parts) != 3 {
-			continue // a line cut by the kill cannot happen (one write each), but be safe
-		}
-		id, err1 := strconv.ParseInt(parts[1], 10, 64)
-		v, err2 := strconv.ParseInt(parts[2], 10, 64)
-		if err1 != nil || err2 != nil {
-			t.Fatalf("bad log line %q", sc.Text())
-		}
-		out = append(out, crashLine{parts[0], id, v})
-	}
-	return out
-}
+func readCrashLog(t *testing.T, path string) []crashLine { return sourcetest.ReadCrashLog(t, path) }
 
 // TestCrashRestart kills the consumer process with SIGKILL during the snapshot (up to
 // three times) and while streaming (five times), while a writer keeps writing, and
@@ -175,22 +110,9 @@ func TestCrashRestart(t *testing.T) {
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 	}
-	count := func(op string) func([]crashLine) bool {
-		base := 0
-		for _, l := range readCrashLog(t, logPath) {
-			if l.op == op {
-				base++
-			}
-		}
-		return func(ls []crashLine) bool {
-			n := 0
-			for _, l := range ls {
-				if l.op == op {
-					n++
-				}
-			}
-			return n >= base+300
-		}
+	count := func(op byte) func([]crashLine) bool {
+		base := countOp(readCrashLog(t, logPath), op)
+		return func(ls []crashLine) bool { return countOp(ls, op) >= base+300 }
 	}
 
 	// 1: killed during the snapshot.
@@ -218,7 +140,7 @@ func TestCrashRestart(t *testing.T) {
 	// 1: killed three times during the snapshot (each restart resumes its progress).
 	snapKills := 0
 	for range 3 {
-		waitLines(count("r"))
+		waitLines(count('r'))
 		kill(cmd)
 		if distinctReads(readCrashLog(t, logPath)) >= crashDocs {
 			cmd = start()
@@ -231,11 +153,11 @@ func TestCrashRestart(t *testing.T) {
 		t.Fatal("the snapshot finished before the first kill: make the child slower")
 	}
 	// 2: killed five times while streaming (after the snapshot's last document).
-	waitLines(func(ls []crashLine) bool { return countOp(ls, "u") >= 300 && distinctReads(ls) >= crashDocs })
+	waitLines(func(ls []crashLine) bool { return countOp(ls, 'u') >= 300 && distinctReads(ls) >= crashDocs })
 	kill(cmd)
 	for range 4 {
 		cmd = start()
-		waitLines(count("u"))
+		waitLines(count('u'))
 		kill(cmd)
 	}
 	var lines []crashLine
@@ -264,14 +186,17 @@ func TestCrashRestart(t *testing.T) {
 	seen := map[int64][]int64{}
 	read := map[int64]bool{}
 	for _, l := range lines {
-		if l.op == "r" {
+		if l.Op == 'R' {
+			continue
+		}
+		if l.Op == 'r' {
 			// A snapshot read shows the document when it was read, which may already
 			// include writes whose events come after it: only stream events are
 			// checked for order.
-			read[l.id] = true
+			read[l.ID] = true
 			continue
 		}
-		seen[l.id] = append(seen[l.id], l.v)
+		seen[l.ID] = append(seen[l.ID], l.Ver)
 	}
 	for id := int64(0); id < crashDocs; id++ {
 		if !read[id] {
@@ -283,10 +208,10 @@ func TestCrashRestart(t *testing.T) {
 		len(lines), crashDocs, w.n.Load(), snapKills)
 }
 
-func countOp(ls []crashLine, op string) int {
+func countOp(ls []crashLine, op byte) int {
 	n := 0
 	for _, l := range ls {
-		if l.op == op {
+		if l.Op == op {
 			n++
 		}
 	}
@@ -296,8 +221,8 @@ func countOp(ls []crashLine, op string) int {
 func distinctReads(ls []crashLine) int {
 	ids := map[int64]bool{}
 	for _, l := range ls {
-		if l.op == "r" {
-			ids[l.id] = true
+		if l.Op == 'r' {
+			ids[l.ID] = true
 		}
 	}
 	return len(ids)

@@ -1,17 +1,13 @@
 package mysql_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +17,7 @@ import (
 
 	"github.com/go-mysql-org/go-mysql/client"
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/internal/sourcetest"
 	"github.com/tributary-cdc/cdc/internal/testdb"
 	"github.com/tributary-cdc/cdc/mysql"
 	"github.com/tributary-cdc/cdc/offsets"
@@ -37,125 +34,28 @@ const (
 	crashServerID = 4242 // fixed, as in production: a restarted child meets its predecessor's registration
 )
 
-// reconnectLog appends "R <attempt>" to the child's log before every reconnect.
-type reconnectLog struct{ f *os.File }
-
-func (h reconnectLog) OnReconnect(attempt int, _ error, _ time.Duration) {
-	h.f.Write([]byte("R " + strconv.Itoa(attempt) + "\n"))
-}
-
-// crashChild runs an engine over test.items, saving positions (and the schema
-// history) in a file store and appending "<op> <id> <version>" to logPath for every
-// handled row event, with one write(2) each so that a SIGKILL loses nothing written.
-// It returns 0 once it has handled the marker row, 1 when the engine stopped with an
-// error.
+// crashChild runs an engine over test.items (see sourcetest.CrashChild), saving
+// positions and the schema history in a file store.
 func crashChild(dir, addr, logPath string) int {
-	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
 	src, err := mysql.New(mysql.Config{Addr: addr, User: "root", Tables: []string{"test.items"}, ServerID: crashServerID,
 		SnapshotChunkSize: 200, HeartbeatPeriod: 300 * time.Millisecond})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	eng, err := cdc.NewEngine(src, cdc.WithName("crash"),
-		cdc.WithOffsetStore(offsets.NewFile(filepath.Join(dir, "offsets.json"))),
-		cdc.WithCommitInterval(10*time.Millisecond),
-		cdc.WithReconnectBackoff(50*time.Millisecond, 500*time.Millisecond),
-		cdc.WithHooks(reconnectLog{f}),
-		cdc.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	errMarker := errors.New("marker handled")
-	n := 0
-	buf := make([]byte, 0, 32)
-	err = eng.Run(context.Background(), func(_ context.Context, ev cdc.Event) error {
-		var op byte
-		switch ev.Op {
-		case cdc.OpRead:
-			op = 'r'
-		case cdc.OpCreate:
-			op = 'c'
-		case cdc.OpUpdate:
-			op = 'u'
-		case cdc.OpSchema:
-			return nil
-		default:
-			return fmt.Errorf("unexpected %v event", ev.Op)
-		}
-		id, err := ev.After.Int64("id")
-		if err != nil {
-			return err
-		}
-		v, err := ev.After.Int64("version")
-		if err != nil {
-			return err
-		}
-		buf = strconv.AppendInt(append(buf[:0], op, ' '), id, 10)
-		buf = strconv.AppendInt(append(buf, ' '), v, 10)
-		if _, err := f.Write(append(buf, '\n')); err != nil {
-			return err
-		}
-		if id == crashMarker {
-			return errMarker
-		}
-		if n++; n%4 == 0 {
-			// Pace the consumer so that the snapshot and the stream both last seconds.
-			time.Sleep(time.Millisecond)
-		}
-		return nil
-	})
-	if errors.Is(err, errMarker) {
-		return 0
-	}
-	fmt.Fprintln(os.Stderr, "child: engine stopped:", err)
-	return 1
+	return sourcetest.CrashChild{Source: src, Dir: dir, Log: logPath, Marker: crashMarker, Pace: 4,
+		Row: func(ev cdc.Event) (id, v int64, ok bool, err error) {
+			if ev.Op == cdc.OpSchema {
+				return 0, 0, false, nil
+			}
+			return sourcetest.IDVersion(ev)
+		}}.Run()
 }
 
 // crashLine is one line of a child log.
-type crashLine struct {
-	op      byte // r c u, or R for a reconnect
-	id, ver int64
-}
+type crashLine = sourcetest.CrashLine
 
-func readCrashLog(t *testing.T, path string) []crashLine {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A running child may be writing a line: read only the complete ones.
-	data = data[:bytes.LastIndexByte(data, '\n')+1]
-	var out []crashLine
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 2 && f[0] == "R" {
-			out = append(out, crashLine{op: 'R'})
-			continue
-		}
-		if len(f) != 3 || len(f[0]) != 1 || !strings.Contains("rcu", f[0]) {
-			t.Fatalf("%s: bad line %q", path, sc.Text())
-		}
-		l := crashLine{op: f[0][0]}
-		var err1, err2 error
-		l.id, err1 = strconv.ParseInt(f[1], 10, 64)
-		l.ver, err2 = strconv.ParseInt(f[2], 10, 64)
-		if err1 != nil || err2 != nil {
-			t.Fatalf("%s: bad line %q", path, sc.Text())
-		}
-		out = append(out, l)
-	}
-	return out
-}
+func readCrashLog(t *testing.T, path string) []crashLine { return sourcetest.ReadCrashLog(t, path) }
 
 // crashWriter is the application: small committed transactions updating random rows
 // (version = version + 1) and inserting new ones, now and then one updating 1500 rows,
@@ -508,7 +408,7 @@ func TestCrashRestart(t *testing.T) {
 			// Enough kills in the snapshot: let this run reach the stream.
 			for streaming := false; !streaming; {
 				for _, l := range readCrashLog(t, r.log) {
-					streaming = streaming || l.op == 'c' || l.op == 'u'
+					streaming = streaming || l.Op == 'c' || l.Op == 'u'
 				}
 				select {
 				case err := <-exited:
@@ -543,7 +443,7 @@ func TestCrashRestart(t *testing.T) {
 				lines := readCrashLog(t, r.log)
 				after, recon := 0, 0
 				for _, l := range lines[r.restartAt:] {
-					if l.op == 'R' {
+					if l.Op == 'R' {
 						recon++
 						after = 0
 					} else if recon > 0 {
@@ -588,10 +488,10 @@ func TestCrashRestart(t *testing.T) {
 				n, run := 0, 0
 				for _, l := range readCrashLog(t, r.log)[base:] {
 					switch {
-					case l.op == 'R':
-					case l.op == 'u' && l.id == from+int64(run):
+					case l.Op == 'R':
+					case l.Op == 'u' && l.ID == from+int64(run):
 						run++
-					case l.op == 'u' && l.id == from:
+					case l.Op == 'u' && l.ID == from:
 						run = 1
 					default:
 						run = 0
@@ -634,7 +534,7 @@ func TestCrashRestart(t *testing.T) {
 		r.lines = readCrashLog(t, r.log)
 		r.phase = "snapshot"
 		for i := len(r.lines) - 1; i >= 0; i-- {
-			if op := r.lines[i].op; op != 'R' {
+			if op := r.lines[i].Op; op != 'R' {
 				if op != 'r' {
 					r.phase = "stream"
 				}
@@ -662,33 +562,33 @@ func TestCrashRestart(t *testing.T) {
 		lastCU := map[int64]int64{}
 		lastRead := int64(-1 << 62)
 		for i, l := range r.lines {
-			if l.op == 'R' {
+			if l.Op == 'R' {
 				continue
 			}
 			events++
-			key := [2]int64{l.id, l.ver}
-			if strings.Contains(delivered[key], string(l.op)) {
+			key := [2]int64{l.ID, l.Ver}
+			if strings.Contains(delivered[key], string(l.Op)) {
 				dups++
 			}
-			delivered[key] += string(l.op)
-			state[l.id] = l.ver
-			if l.op == 'r' {
-				snapRead[l.id] = true
-				if l.id <= lastRead {
-					t.Fatalf("run %d (%s), line %d: snapshot read id %d after id %d: not in key order", k, r.kind, i+1, l.id, lastRead)
+			delivered[key] += string(l.Op)
+			state[l.ID] = l.Ver
+			if l.Op == 'r' {
+				snapRead[l.ID] = true
+				if l.ID <= lastRead {
+					t.Fatalf("run %d (%s), line %d: snapshot read id %d after id %d: not in key order", k, r.kind, i+1, l.ID, lastRead)
 				}
-				lastRead = l.id
+				lastRead = l.ID
 			} else {
-				if old, ok := lastCU[l.id]; ok && l.ver <= old {
-					t.Fatalf("run %d (%s), line %d: id %d streamed version %d after %d", k, r.kind, i+1, l.id, l.ver, old)
+				if old, ok := lastCU[l.ID]; ok && l.Ver <= old {
+					t.Fatalf("run %d (%s), line %d: id %d streamed version %d after %d", k, r.kind, i+1, l.ID, l.Ver, old)
 				}
-				lastCU[l.id] = l.ver
+				lastCU[l.ID] = l.Ver
 			}
 			if r.kind != "resnap" {
-				if old, ok := last[l.id]; ok && l.ver <= old {
-					t.Fatalf("run %d (%s), line %d: id %d went from version %d to %d (%c)", k, r.kind, i+1, l.id, old, l.ver, l.op)
+				if old, ok := last[l.ID]; ok && l.Ver <= old {
+					t.Fatalf("run %d (%s), line %d: id %d went from version %d to %d (%c)", k, r.kind, i+1, l.ID, old, l.Ver, l.Op)
 				}
-				last[l.id] = l.ver
+				last[l.ID] = l.Ver
 			}
 		}
 	}

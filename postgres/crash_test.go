@@ -1,12 +1,9 @@
 package postgres_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	osexec "os/exec"
@@ -48,131 +45,32 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// reconnectLog appends "R <attempt>" to the child's log before every reconnect.
-type reconnectLog struct{ f *os.File }
-
-func (h reconnectLog) OnReconnect(attempt int, _ error, _ time.Duration) {
-	h.f.Write([]byte("R " + strconv.Itoa(attempt) + "\n"))
-}
-
-// pgCrashChild runs an engine over public.items, saving positions in a file store and
-// appending "<op> <id> <version>" to logPath for every handled event, with one
-// write(2) each so that a SIGKILL loses nothing that was written. It returns 0 once it
-// has handled the marker row, 1 when the engine stopped with an error.
+// pgCrashChild runs an engine over public.items (see sourcetest.CrashChild).
 func pgCrashChild(dir, dsn, logPath string) int {
-	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
 	src, err := postgres.New(postgres.Config{ConnString: dsn, Slot: "crash", Publication: "crash",
 		Tables: []string{"public.items"}, SnapshotChunkSize: 200, SnapshotParallelism: 2, StatusInterval: time.Second})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	eng, err := cdc.NewEngine(src, cdc.WithName("crash"),
-		cdc.WithOffsetStore(offsets.NewFile(filepath.Join(dir, "offsets.json"))),
-		cdc.WithCommitInterval(10*time.Millisecond),
-		cdc.WithReconnectBackoff(50*time.Millisecond, 500*time.Millisecond),
-		cdc.WithHooks(reconnectLog{f}),
-		cdc.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
+	pace := 3
+	if os.Getenv(pgCrashEnvDrain) != "" {
+		pace = 0
 	}
-	errMarker := errors.New("marker handled")
-	n := 0
-	pace := os.Getenv(pgCrashEnvDrain) == ""
-	buf := make([]byte, 0, 32)
-	err = eng.Run(context.Background(), func(_ context.Context, ev cdc.Event) error {
-		var op byte
-		row := ev.After
-		switch ev.Op {
-		case cdc.OpRead:
-			op = 'r'
-		case cdc.OpCreate:
-			op = 'c'
-		case cdc.OpUpdate:
-			op = 'u'
-		case cdc.OpDelete:
-			op, row = 'd', ev.Key
-		default:
-			return fmt.Errorf("unexpected %v event", ev.Op)
-		}
-		id, err := row.Int64("id")
-		if err != nil {
-			return err
-		}
-		buf = append(append(buf[:0], op, ' '), strconv.FormatInt(id, 10)...)
-		if ev.Op == cdc.OpDelete {
-			buf = append(buf, " -"...)
-		} else {
-			v, err := row.Int64("version")
-			if err != nil {
-				return err
+	return sourcetest.CrashChild{Source: src, Dir: dir, Log: logPath, Marker: pgCrashMarker, Pace: pace,
+		Row: func(ev cdc.Event) (id, v int64, ok bool, err error) {
+			if ev.Op == cdc.OpDelete {
+				id, err = ev.Key.Int64("id")
+				return id, 0, true, err
 			}
-			buf = strconv.AppendInt(append(buf, ' '), v, 10)
-		}
-		if _, err := f.Write(append(buf, '\n')); err != nil {
-			return err
-		}
-		if id == pgCrashMarker {
-			return errMarker
-		}
-		if n++; pace && n%3 == 0 {
-			// Pace the consumer so that the snapshot and the stream both last seconds.
-			time.Sleep(time.Millisecond)
-		}
-		return nil
-	})
-	if errors.Is(err, errMarker) {
-		return 0
-	}
-	fmt.Fprintln(os.Stderr, "child: engine stopped:", err)
-	return 1
+			return sourcetest.IDVersion(ev)
+		}}.Run()
 }
 
 // pgLine is one line of a child log.
-type pgLine struct {
-	op      byte // r c u d, or R for a reconnect
-	id, ver int64
-}
+type pgLine = sourcetest.CrashLine
 
-func readPgLog(t *testing.T, path string) []pgLine {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []pgLine
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 2 && f[0] == "R" {
-			out = append(out, pgLine{op: 'R'})
-			continue
-		}
-		if len(f) != 3 || len(f[0]) != 1 || !strings.Contains("rcud", f[0]) {
-			t.Fatalf("%s: bad line %q", path, sc.Text())
-		}
-		l := pgLine{op: f[0][0]}
-		var err error
-		if l.id, err = strconv.ParseInt(f[1], 10, 64); err != nil {
-			t.Fatalf("%s: bad line %q", path, sc.Text())
-		}
-		if l.op != 'd' {
-			if l.ver, err = strconv.ParseInt(f[2], 10, 64); err != nil {
-				t.Fatalf("%s: bad line %q", path, sc.Text())
-			}
-		}
-		out = append(out, l)
-	}
-	return out
-}
+func readPgLog(t *testing.T, path string) []pgLine { return sourcetest.ReadCrashLog(t, path) }
 
 // tableState returns id -> version of public.items.
 func tableState(t *testing.T, dsn string) map[int64]int64 {
@@ -483,7 +381,7 @@ func TestCrashRestartPostgres(t *testing.T) {
 				lines := readPgLog(t, r.log)
 				after, recon := 0, 0
 				for _, l := range lines[r.restartAt:] {
-					if l.op == 'R' {
+					if l.Op == 'R' {
 						recon++
 						after = 0
 					} else if recon > 0 {
@@ -527,7 +425,7 @@ func TestCrashRestartPostgres(t *testing.T) {
 		r.lines = readPgLog(t, r.log)
 		r.phase = "snapshot"
 		for i := len(r.lines) - 1; i >= 0; i-- {
-			if op := r.lines[i].op; op != 'R' {
+			if op := r.lines[i].Op; op != 'R' {
 				if op != 'r' {
 					r.phase = "stream"
 				}
@@ -556,39 +454,39 @@ func TestCrashRestartPostgres(t *testing.T) {
 		lastCU := map[int64]int64{} // per id, last version streamed in this run
 		lastRead := int64(-1 << 62)
 		for i, l := range r.lines {
-			if l.op == 'R' {
+			if l.Op == 'R' {
 				continue
 			}
 			events++
-			key := [2]int64{l.id, l.ver}
-			if strings.Contains(delivered[key], string(l.op)) {
+			key := [2]int64{l.ID, l.Ver}
+			if strings.Contains(delivered[key], string(l.Op)) {
 				dups++
 			}
-			delivered[key] += string(l.op)
-			switch l.op {
+			delivered[key] += string(l.Op)
+			switch l.Op {
 			case 'r', 'c', 'u':
-				state[l.id] = l.ver
+				state[l.ID] = l.Ver
 			case 'd':
-				delete(state, l.id)
+				delete(state, l.ID)
 			}
-			if l.op == 'r' {
-				snapRead[l.id] = true
-				if l.id <= lastRead {
-					t.Fatalf("run %d (%s), line %d: snapshot read id %d after id %d: not in key order", k, r.kind, i+1, l.id, lastRead)
+			if l.Op == 'r' {
+				snapRead[l.ID] = true
+				if l.ID <= lastRead {
+					t.Fatalf("run %d (%s), line %d: snapshot read id %d after id %d: not in key order", k, r.kind, i+1, l.ID, lastRead)
 				}
-				lastRead = l.id
+				lastRead = l.ID
 			}
-			if l.op == 'c' || l.op == 'u' {
-				if old, ok := lastCU[l.id]; ok && l.ver <= old {
-					t.Fatalf("run %d (%s), line %d: id %d streamed version %d after %d", k, r.kind, i+1, l.id, l.ver, old)
+			if l.Op == 'c' || l.Op == 'u' {
+				if old, ok := lastCU[l.ID]; ok && l.Ver <= old {
+					t.Fatalf("run %d (%s), line %d: id %d streamed version %d after %d", k, r.kind, i+1, l.ID, l.Ver, old)
 				}
-				lastCU[l.id] = l.ver
+				lastCU[l.ID] = l.Ver
 			}
-			if r.kind != "resnap" && l.op != 'd' {
-				if old, ok := last[l.id]; ok && l.ver <= old {
-					t.Fatalf("run %d (%s), line %d: id %d went from version %d to %d (%c)", k, r.kind, i+1, l.id, old, l.ver, l.op)
+			if r.kind != "resnap" && l.Op != 'd' {
+				if old, ok := last[l.ID]; ok && l.Ver <= old {
+					t.Fatalf("run %d (%s), line %d: id %d went from version %d to %d (%c)", k, r.kind, i+1, l.ID, old, l.Ver, l.Op)
 				}
-				last[l.id] = l.ver
+				last[l.ID] = l.Ver
 			}
 		}
 	}
