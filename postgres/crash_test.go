@@ -9,7 +9,6 @@ import (
 	osexec "os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -444,91 +443,17 @@ func TestCrashRestartPostgres(t *testing.T) {
 	}
 	elapsedRuns := time.Since(began)
 
-	// The state rebuilt from all logs, in order, is the table.
-	state := map[int64]int64{}
-	delivered := map[[2]int64]string{} // (id, version) -> ops seen
-	snapRead := map[int64]bool{}
-	events, dups := 0, 0
-	for k, r := range runs {
-		last := map[int64]int64{}   // per id, last version in this run (all ops)
-		lastCU := map[int64]int64{} // per id, last version streamed in this run
-		lastRead := int64(-1 << 62)
-		for i, l := range r.lines {
-			if l.Op == 'R' {
-				continue
-			}
-			events++
-			key := [2]int64{l.ID, l.Ver}
-			if strings.Contains(delivered[key], string(l.Op)) {
-				dups++
-			}
-			delivered[key] += string(l.Op)
-			switch l.Op {
-			case 'r', 'c', 'u':
-				state[l.ID] = l.Ver
-			case 'd':
-				delete(state, l.ID)
-			}
-			if l.Op == 'r' {
-				snapRead[l.ID] = true
-				if l.ID <= lastRead {
-					t.Fatalf("run %d (%s), line %d: snapshot read id %d after id %d: not in key order", k, r.kind, i+1, l.ID, lastRead)
-				}
-				lastRead = l.ID
-			}
-			if l.Op == 'c' || l.Op == 'u' {
-				if old, ok := lastCU[l.ID]; ok && l.Ver <= old {
-					t.Fatalf("run %d (%s), line %d: id %d streamed version %d after %d", k, r.kind, i+1, l.ID, l.Ver, old)
-				}
-				lastCU[l.ID] = l.Ver
-			}
-			if r.kind != "resnap" && l.Op != 'd' {
-				if old, ok := last[l.ID]; ok && l.Ver <= old {
-					t.Fatalf("run %d (%s), line %d: id %d went from version %d to %d (%c)", k, r.kind, i+1, l.ID, old, l.Ver, l.Op)
-				}
-				last[l.ID] = l.Ver
-			}
-		}
+	// The state rebuilt from all logs, in order, is the table; every committed
+	// change is delivered, all of them made after the slot's consistent point.
+	var logs []sourcetest.CrashRun
+	for _, r := range runs {
+		logs = append(logs, sourcetest.CrashRun{Kind: r.kind, Lines: r.lines})
 	}
 	want := tableState(t, dsn)
-	for id, v := range want {
-		got, ok := state[id]
-		if !ok {
-			t.Fatalf("id %d (version %d) is missing from the rebuilt state", id, v)
-		}
-		if got != v {
-			t.Fatalf("id %d: rebuilt version %d, table has %d", id, got, v)
-		}
-		if delivered[[2]int64{id, v}] == "" {
-			t.Fatalf("id %d: final version %d never delivered", id, v)
-		}
-	}
-	if len(state) != len(want) {
-		t.Fatalf("rebuilt %d rows, table has %d", len(state), len(want))
-	}
-	for id := int64(1); id <= pgCrashRows; id++ {
-		if !snapRead[id] {
-			t.Fatalf("id %d was never read by the snapshot", id)
-		}
-	}
-	// Every committed change, all made after the slot's consistent point, is delivered,
-	// and by the stream (a snapshot read alone would mean the stream skipped it).
-	changes, onlyRead, example := 0, 0, ""
-	for id, vs := range w.committed {
-		for _, v := range vs {
-			changes++
-			ops := delivered[[2]int64{id, v}]
-			if ops == "" {
-				t.Fatalf("committed change id %d version %d was never delivered", id, v)
-			}
-			if !strings.ContainsAny(ops, "cu") {
-				onlyRead++
-				example = fmt.Sprintf("id %d version %d", id, v)
-			}
-		}
-	}
-	if onlyRead > 0 {
-		t.Fatalf("%d committed changes (e.g. %s) were only delivered by snapshot reads, never streamed", onlyRead, example)
+	events, dups := sourcetest.VerifyCrashRuns(t, logs, want, w.committed, pgCrashRows)
+	changes := 0
+	for _, vs := range w.committed {
+		changes += len(vs)
 	}
 
 	kinds := map[string]int{}

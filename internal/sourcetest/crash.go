@@ -156,3 +156,109 @@ func ReadCrashLog(t testing.TB, path string) []CrashLine {
 	}
 	return out
 }
+
+// CrashRun is the log of one child run of a crash test. Kind "resnap" marks a run
+// that took the snapshot again: the versions it reads may be older than those an
+// earlier run streamed, so it is not held to the versions before it.
+type CrashRun struct {
+	Kind  string
+	Lines []CrashLine
+}
+
+// VerifyCrashRuns checks the logs of a crash test's runs, in order, against the
+// table's final state (id -> version), the changes the writer knows committed (id ->
+// versions) and the ids 1..snapRows that were in the table before the first run:
+//
+//   - in each run, snapshot reads come in key order, and an id's streamed versions
+//     increase (so do all its versions, outside "resnap" runs);
+//   - the state rebuilt from all the logs in order is the table, and each row's final
+//     version was delivered;
+//   - every id 1..snapRows was read by a snapshot;
+//   - every committed change was delivered, and by the stream: a snapshot read alone
+//     would mean the stream skipped it.
+//
+// It returns the number of events logged and of repeated deliveries (at least once:
+// repeats are allowed, and counted).
+func VerifyCrashRuns(t testing.TB, runs []CrashRun, want map[int64]int64, committed map[int64][]int64, snapRows int64) (events, dups int) {
+	t.Helper()
+	state := map[int64]int64{}
+	delivered := map[[2]int64]string{} // (id, version) -> ops seen
+	snapRead := map[int64]bool{}
+	for k, r := range runs {
+		last := map[int64]int64{}   // per id, last version in this run (all ops)
+		lastCU := map[int64]int64{} // per id, last version streamed in this run
+		lastRead := int64(-1 << 62)
+		for i, l := range r.Lines {
+			if l.Op == 'R' {
+				continue
+			}
+			events++
+			key := [2]int64{l.ID, l.Ver}
+			if strings.Contains(delivered[key], string(l.Op)) {
+				dups++
+			}
+			delivered[key] += string(l.Op)
+			if l.Op == 'd' {
+				delete(state, l.ID)
+			} else {
+				state[l.ID] = l.Ver
+			}
+			switch l.Op {
+			case 'r':
+				snapRead[l.ID] = true
+				if l.ID <= lastRead {
+					t.Fatalf("run %d (%s), line %d: snapshot read id %d after id %d: not in key order", k, r.Kind, i+1, l.ID, lastRead)
+				}
+				lastRead = l.ID
+			case 'c', 'u':
+				if old, ok := lastCU[l.ID]; ok && l.Ver <= old {
+					t.Fatalf("run %d (%s), line %d: id %d streamed version %d after %d", k, r.Kind, i+1, l.ID, l.Ver, old)
+				}
+				lastCU[l.ID] = l.Ver
+			}
+			if r.Kind != "resnap" && l.Op != 'd' {
+				if old, ok := last[l.ID]; ok && l.Ver <= old {
+					t.Fatalf("run %d (%s), line %d: id %d went from version %d to %d (%c)", k, r.Kind, i+1, l.ID, old, l.Ver, l.Op)
+				}
+				last[l.ID] = l.Ver
+			}
+		}
+	}
+	for id, v := range want {
+		got, ok := state[id]
+		if !ok {
+			t.Fatalf("id %d (version %d) is missing from the rebuilt state", id, v)
+		}
+		if got != v {
+			t.Fatalf("id %d: rebuilt version %d, table has %d", id, got, v)
+		}
+		if delivered[[2]int64{id, v}] == "" {
+			t.Fatalf("id %d: final version %d never delivered", id, v)
+		}
+	}
+	if len(state) != len(want) {
+		t.Fatalf("rebuilt %d rows, table has %d", len(state), len(want))
+	}
+	for id := int64(1); id <= snapRows; id++ {
+		if !snapRead[id] {
+			t.Fatalf("id %d was never read by the snapshot", id)
+		}
+	}
+	onlyRead, example := 0, ""
+	for id, vs := range committed {
+		for _, v := range vs {
+			ops := delivered[[2]int64{id, v}]
+			if ops == "" {
+				t.Fatalf("committed change id %d version %d was never delivered", id, v)
+			}
+			if !strings.ContainsAny(ops, "cu") {
+				onlyRead++
+				example = fmt.Sprintf("id %d version %d", id, v)
+			}
+		}
+	}
+	if onlyRead > 0 {
+		t.Fatalf("%d committed changes (e.g. %s) were only delivered by snapshot reads, never streamed", onlyRead, example)
+	}
+	return events, dups
+}
