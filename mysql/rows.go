@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/go-mysql-org/go-mysql/client"
@@ -32,12 +33,11 @@ func selectRows(conn *client.Conn, q string, ncols int, fn func(row *textRow) er
 	if pc.Compression != gmysql.MYSQL_COMPRESS_NONE {
 		return errors.New("mysql: internal error: a compressed connection") // never set up by connect
 	}
-	caps := "|" + conn.CapabilityString() + "|" // the capabilities both sides agreed on
 	// COM_QUERY, after the 4 header bytes WritePacket fills in. With query attributes
 	// agreed (MySQL 8.0.23+), the query comes after an empty attribute set.
 	pkt := make([]byte, 5, 7+len(q))
 	pkt[4] = gmysql.COM_QUERY
-	if strings.Contains(caps, "|CLIENT_QUERY_ATTRIBUTES|") {
+	if agreed(conn, gmysql.CLIENT_QUERY_ATTRIBUTES) {
 		pkt = append(pkt, 0, 1) // no parameters, one parameter set
 	}
 	pc.ResetSequence()
@@ -63,8 +63,7 @@ func selectRows(conn *client.Conn, q string, ncols int, fn func(row *textRow) er
 			return err
 		}
 	}
-	deprecateEOF := strings.Contains(caps, "|CLIENT_DEPRECATE_EOF|")
-	if !deprecateEOF {
+	if !agreed(conn, gmysql.CLIENT_DEPRECATE_EOF) {
 		if data, err = r.next(); err != nil {
 			return err
 		} else if !r.isEOF(data) {
@@ -90,6 +89,17 @@ func selectRows(conn *client.Conn, q string, ncols int, fn func(row *textRow) er
 			return err
 		}
 	}
+}
+
+// agreed reports whether the client and the server agreed on a capability at the
+// handshake. go-mysql exports the agreed set only as CapabilityString, which names
+// each flag as CapNames does, or "(<value>)" for a flag it has no name for.
+func agreed(conn *client.Conn, flag uint32) bool {
+	name, ok := gmysql.CapNames[flag]
+	if !ok {
+		name = "(" + strconv.FormatUint(uint64(flag), 10) + ")"
+	}
+	return strings.Contains("|"+conn.CapabilityString()+"|", "|"+name+"|")
 }
 
 // textRow is a row of a text-protocol result: its packet, and where each value is in
