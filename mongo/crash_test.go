@@ -120,7 +120,7 @@ func TestCrashRestart(t *testing.T) {
 	// The writer starts once the first document is read: the stream's resume point is
 	// taken before that, so every write must come as an update event (the snapshot
 	// overlap may add more).
-	waitLines(func(ls []crashLine) bool { return len(ls) > 0 })
+	waitLines(func(ls []crashLine) bool { return len(ls) > countOp(ls, 'R') }) // an event, not only a reconnect
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	w := &writer{coll: coll, keys: crashDocs, written: map[int64][]int64{}}

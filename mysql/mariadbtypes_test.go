@@ -53,3 +53,26 @@ func TestMariaDBTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestMariaDBJSONColumns: MariaDB's JSON is LONGTEXT with a json_valid CHECK; a column
+// is JSON whichever way the constraint was written (the JSON alias, or by hand, in
+// any case) and a text column with another CHECK is not.
+func TestMariaDBJSONColumns(t *testing.T) {
+	needMariaDB(t, shared, "JSON as a CHECK constraint is MariaDB's")
+	db := newDB(t, shared, "mjson")
+	c := dial(t, shared)
+	run(t, c, "CREATE TABLE "+db+".t (id INT PRIMARY KEY, a JSON, b LONGTEXT CHECK (JSON_VALID(B)), Cc LONGTEXT CHECK (json_valid(cc)), "+
+		"d LONGTEXT CHECK (d <> 'x'))",
+		"INSERT INTO "+db+".t VALUES (1, '[1]', '{\"b\": 2}', '3', '{}')")
+	st := open(t, newSource(t, shared, mysql.Config{Tables: []string{db + ".t"}}), nil)
+	ev := cdctest.ReadUntil(t, st, 1, cdctest.Ops(cdc.OpRead))[0]
+	for col, want := range map[string]cdc.Kind{"a": cdc.KindJSON, "b": cdc.KindJSON, "Cc": cdc.KindJSON, "d": cdc.KindString} {
+		i := ev.Schema.Index(col)
+		if i < 0 {
+			t.Fatalf("no column %s in %v", col, ev.Schema.Names())
+		}
+		if got := ev.Schema.Columns[i].Kind; got != want {
+			t.Errorf("column %s: kind %v, want %v", col, got, want)
+		}
+	}
+}

@@ -51,11 +51,11 @@ func selectRows(conn *client.Conn, q string, ncols int, fn func(row *textRow) er
 	}
 	switch data[0] {
 	case gmysql.ERR_HEADER:
-		return conn.HandleErrorPacket(bytes.Clone(data)) // its message would point into the buffer
+		return errPacket(conn, data)
 	case gmysql.OK_HEADER, gmysql.LocalInFile_HEADER:
 		return fmt.Errorf("%w: the query returned no rows: %s", gmysql.ErrMalformPacket, q)
 	}
-	if n, _, k := gmysql.LengthEncodedInt(data); k != len(data) || n != uint64(ncols) {
+	if n, k := lenenc(data); k == 0 || k != len(data) || n != uint64(ncols) {
 		return fmt.Errorf("%w: the query returned %d columns, %d expected: %s", gmysql.ErrMalformPacket, n, ncols, q)
 	}
 	for range ncols { // column definitions: the caller knows its columns
@@ -80,7 +80,7 @@ func selectRows(conn *client.Conn, q string, ncols int, fn func(row *textRow) er
 			pc.Sequence = r.seq
 			return nil
 		case data[0] == gmysql.ERR_HEADER: // killed, or a read error on the server
-			return conn.HandleErrorPacket(bytes.Clone(data))
+			return errPacket(conn, data)
 		}
 		if err := row.split(data); err != nil {
 			return err
@@ -89,6 +89,16 @@ func selectRows(conn *client.Conn, q string, ncols int, fn func(row *textRow) er
 			return err
 		}
 	}
+}
+
+// errPacket returns the server error an ERR packet carries. go-mysql's parser keeps
+// the message pointing into the bytes (so they are copied) and does not check their
+// length: a packet shorter than code, marker and SQL state is malformed.
+func errPacket(conn *client.Conn, data []byte) error {
+	if len(data) < 9 {
+		return fmt.Errorf("%w: an error packet of %d bytes", gmysql.ErrMalformPacket, len(data))
+	}
+	return conn.HandleErrorPacket(bytes.Clone(data))
 }
 
 // agreed reports whether the client and the server agreed on a capability at the
@@ -240,8 +250,9 @@ func (p *packetReader) fill(n int) error {
 }
 
 // isEOF reports the packet that ends a result's column definitions or rows: an EOF
-// packet, or with CLIENT_DEPRECATE_EOF an OK packet with EOF's header. A row whose
-// first byte is that header has a first value of 16 MiB or more, so is a long payload.
+// packet, or with CLIENT_DEPRECATE_EOF an OK packet with EOF's header (at most
+// MaxPayloadLen bytes, the server's limit). A row whose first byte is that header has
+// a first value of 16 MiB or more, so its payload is longer.
 func (p *packetReader) isEOF(data []byte) bool {
-	return data[0] == gmysql.EOF_HEADER && len(data) < gmysql.MaxPayloadLen
+	return data[0] == gmysql.EOF_HEADER && len(data) <= gmysql.MaxPayloadLen
 }

@@ -1,8 +1,10 @@
 package mysql
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -77,5 +79,69 @@ func TestSelectRowsProtocols(t *testing.T) {
 				t.Fatalf("a result of 1 column read as 2: %v", err)
 			}
 		})
+	}
+}
+
+// TestRowParsingMalformed: no input makes the row and packet parsers panic; they
+// return ErrMalformPacket (or ErrBadConn for a cut stream) instead.
+func TestRowParsingMalformed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	row := &textRow{at: make([]int, 6)}
+	for range 5000 {
+		b := make([]byte, rng.IntN(24))
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+			if rng.IntN(3) == 0 { // length prefixes more often
+				b[i] = []byte{0xfb, 0xfc, 0xfd, 0xfe, 0, 1, 2}[rng.IntN(7)]
+			}
+		}
+		if err := row.split(b); err != nil && !errors.Is(err, gmysql.ErrMalformPacket) {
+			t.Fatalf("split(% x): %v", b, err)
+		}
+		if len(b) > 0 {
+			lenenc(b)
+		}
+		r := &packetReader{r: bytes.NewReader(b), buf: make([]byte, 8)}
+		for {
+			if _, err := r.next(); err != nil {
+				if !errors.Is(err, gmysql.ErrMalformPacket) && !errors.Is(err, gmysql.ErrBadConn) {
+					t.Fatalf("next(% x): %v", b, err)
+				}
+				break
+			}
+		}
+	}
+	if err := errPacket(nil, []byte{0xff, 1}); !errors.Is(err, gmysql.ErrMalformPacket) {
+		t.Fatalf("a 2-byte error packet: %v", err)
+	}
+}
+
+// TestPacketReaderLongPayload: a payload of exactly MaxPayloadLen bytes continues in
+// the next packet, here an empty one; the packets' sequence numbers are checked.
+func TestPacketReaderLongPayload(t *testing.T) {
+	var stream []byte
+	packet := func(seq byte, payload []byte) {
+		n := len(payload)
+		stream = append(stream, byte(n), byte(n>>8), byte(n>>16), seq)
+		stream = append(stream, payload...)
+	}
+	long := bytes.Repeat([]byte{'x'}, gmysql.MaxPayloadLen)
+	packet(0, long)
+	packet(1, nil)
+	packet(2, []byte("next"))
+	r := &packetReader{r: bytes.NewReader(stream), buf: make([]byte, 64<<10)}
+	if got, err := r.next(); err != nil || len(got) != gmysql.MaxPayloadLen {
+		t.Fatalf("long payload: %d bytes, %v", len(got), err)
+	}
+	if got, err := r.next(); err != nil || string(got) != "next" {
+		t.Fatalf("the packet after: %q, %v", got, err)
+	}
+	stream = nil
+	packet(0, []byte("a"))
+	packet(5, []byte("b"))
+	r = &packetReader{r: bytes.NewReader(stream), buf: make([]byte, 16)}
+	r.next()
+	if _, err := r.next(); !errors.Is(err, gmysql.ErrMalformPacket) {
+		t.Fatalf("a packet out of sequence: %v", err)
 	}
 }

@@ -56,16 +56,20 @@ func loadTables(ctx context.Context, conn *client.Conn, flavor, where string) (m
 	if err != nil {
 		return nil, err
 	}
+	var dbs []string
 	for i := range r.RowNumber() {
 		db, _ := cell(r, i, 0)
 		name, _ := cell(r, i, 1)
 		coll, _ := cell(r, i, 2)
 		out[db+"."+name] = &tableInfo{byName: map[string]int{}, charset: collationCharsetName(coll)}
+		if !slices.Contains(dbs, db) {
+			dbs = append(dbs, db)
+		}
 	}
 	if len(out) == 0 {
 		return out, nil
 	}
-	jsonCols, err := mariadbJSONColumns(ctx, conn, flavor, out)
+	jsonCols, err := mariadbJSONColumns(ctx, conn, flavor, dbs)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +109,7 @@ func loadTables(ctx context.Context, conn *client.Conn, flavor, where string) (m
 		}
 		key, _ := cell(r, i, 12)
 		c.pk = key == "PRI"
-		c.json = jsonCols[db+"."+name+"\x00"+c.name]
+		c.json = jsonCols[jsonColumnKey(db, name, c.name)]
 		ct := strings.ToLower(c.columnType)
 		c.unsigned = strings.Contains(ct, "unsigned")
 		if c.dataType == "enum" || c.dataType == "set" {
@@ -199,23 +203,20 @@ func collationCharsetName(coll string) string {
 	return ""
 }
 
-// mariadbJSONColumns finds MariaDB's JSON columns among the tables, by
-// "db.table\x00column": JSON is LONGTEXT there, with a CHECK (json_valid(`col`))
-// constraint. One query for all the tables' databases: checking each column with a
-// correlated subquery on CHECK_CONSTRAINTS took over 100 ms even for one table.
-func mariadbJSONColumns(ctx context.Context, conn *client.Conn, flavor string, tables map[string]*tableInfo) (map[string]bool, error) {
-	if flavor != gmysql.MariaDBFlavor || len(tables) == 0 {
+// mariadbJSONColumns finds MariaDB's JSON columns in the databases (by
+// jsonColumnKey): JSON is LONGTEXT there, with a CHECK (json_valid(`col`))
+// constraint. One query for all the tables: checking each column with a correlated
+// subquery on CHECK_CONSTRAINTS took over 100 ms even for one table.
+func mariadbJSONColumns(ctx context.Context, conn *client.Conn, flavor string, dbs []string) (map[string]bool, error) {
+	if flavor != gmysql.MariaDBFlavor || len(dbs) == 0 {
 		return nil, nil
 	}
-	var dbs []string
-	for full := range tables {
-		db, _, _ := strings.Cut(full, ".")
-		if q := quoteString(db); !slices.Contains(dbs, q) {
-			dbs = append(dbs, q)
-		}
+	in := make([]string, len(dbs))
+	for i, db := range dbs {
+		in[i] = quoteString(db)
 	}
 	r, err := query(ctx, conn, "SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "+
-		"WHERE CONSTRAINT_SCHEMA IN ("+strings.Join(dbs, ", ")+") AND CHECK_CLAUSE LIKE 'json\\_valid(`%`)'")
+		"WHERE CONSTRAINT_SCHEMA IN ("+strings.Join(in, ", ")+") AND CHECK_CLAUSE LIKE 'json\\_valid(`%`)'")
 	if err != nil {
 		return nil, err
 	}
@@ -224,10 +225,21 @@ func mariadbJSONColumns(ctx context.Context, conn *client.Conn, flavor string, t
 		db, _ := cell(r, i, 0)
 		name, _ := cell(r, i, 1)
 		clause, _ := cell(r, i, 2)
-		col := strings.TrimSuffix(strings.TrimPrefix(clause, "json_valid(`"), "`)")
-		out[db+"."+name+"\x00"+col] = true
+		// The clause as the server stores it, json_valid(`col`) with the column as
+		// declared, however the user wrote it.
+		if len(clause) < len("json_valid(``)") {
+			continue
+		}
+		col := clause[len("json_valid(`") : len(clause)-len("`)")]
+		out[jsonColumnKey(db, name, col)] = true
 	}
 	return out, nil
+}
+
+// jsonColumnKey identifies a column for mariadbJSONColumns; column names compare
+// without case, as the server compares them.
+func jsonColumnKey(db, table, column string) string {
+	return db + "\x00" + table + "\x00" + strings.ToLower(column)
 }
 
 // parseEnumValues reads the members of an ENUM or SET column type, enum('a','b'),
