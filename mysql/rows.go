@@ -27,7 +27,9 @@ import (
 //
 // A cut connection is an error wrapping gmysql.ErrBadConn (which classify makes
 // retryable), a result that breaks the protocol one wrapping gmysql.ErrMalformPacket
-// (not retryable: it would break again), a server error its *gmysql.MyError.
+// (not retryable: it would break again), a server error its *gmysql.MyError. After a
+// server error the connection is ready for the next command; after any other error,
+// fn's included, the rest of the result is unread and the connection must be closed.
 func selectRows(conn *client.Conn, q string, ncols int, fn func(row *textRow) error) error {
 	pc := conn.Conn
 	if pc.Compression != gmysql.MYSQL_COMPRESS_NONE {
