@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/internal/confcheck"
 )
 
 // Full-document modes for update events (Config.FullDocument).
@@ -80,9 +81,9 @@ func (c *Config) validate() error {
 	} else if !strings.HasPrefix(c.URI, "mongodb://") && !strings.HasPrefix(c.URI, "mongodb+srv://") {
 		errs = append(errs, fmt.Sprintf("URI %q must start with mongodb:// or mongodb+srv://", redact(c.URI)))
 	}
-	mode, err := cdc.ParseSnapshotMode(string(c.SnapshotMode))
-	if err != nil {
-		errs = append(errs, "SnapshotMode "+strings.TrimPrefix(err.Error(), cdc.ErrInvalidConfig.Error()+": "))
+	mode, msg := confcheck.SnapshotMode(c.SnapshotMode)
+	if msg != "" {
+		errs = append(errs, msg)
 	}
 	c.SnapshotMode = mode
 	for _, ns := range c.Collections {
@@ -97,13 +98,7 @@ func (c *Config) validate() error {
 	if strings.ContainsAny(c.Database, "./ \"$*?[") {
 		errs = append(errs, fmt.Sprintf("Database %q is not a database name", c.Database))
 	}
-	for _, list := range [][]string{c.IncludeDatabases, c.ExcludeDatabases, c.IncludeCollections, c.ExcludeCollections, c.ExcludeFields} {
-		for _, p := range list {
-			if _, err := path.Match(p, ""); err != nil {
-				errs = append(errs, fmt.Sprintf("pattern %q is malformed: %v", p, err))
-			}
-		}
-	}
+	errs = append(errs, confcheck.Patterns(c.IncludeDatabases, c.ExcludeDatabases, c.IncludeCollections, c.ExcludeCollections, c.ExcludeFields)...)
 	for _, p := range append(append([]string{}, c.IncludeCollections...), c.ExcludeCollections...) {
 		if !strings.Contains(p, ".") {
 			errs = append(errs, fmt.Sprintf("collection pattern %q must be \"db.coll\"", p))

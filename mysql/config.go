@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/internal/confcheck"
 )
 
 // Config configures a MySQL / MariaDB source. Addr and User are required.
@@ -103,9 +104,9 @@ func (c *Config) validate() error {
 	if c.ServerID == 0 {
 		c.ServerID = 1_000_000 + uint32(rand.N(3_000_000_001))
 	}
-	mode, err := cdc.ParseSnapshotMode(string(c.SnapshotMode))
-	if err != nil {
-		errs = append(errs, "SnapshotMode "+strings.TrimPrefix(err.Error(), cdc.ErrInvalidConfig.Error()+": "))
+	mode, msg := confcheck.SnapshotMode(c.SnapshotMode)
+	if msg != "" {
+		errs = append(errs, msg)
 	}
 	c.SnapshotMode = mode
 	if c.SnapshotParallelism == 0 {
@@ -119,13 +120,7 @@ func (c *Config) validate() error {
 	default:
 		errs = append(errs, fmt.Sprintf("SnapshotLocking %q is unknown: use \"\" (auto), global, tables or none", c.SnapshotLocking))
 	}
-	for _, list := range [][]string{c.Databases, c.ExcludeDatabases, c.Tables, c.ExcludeTables, c.ExcludeColumns} {
-		for _, p := range list {
-			if _, err := path.Match(p, ""); err != nil {
-				errs = append(errs, fmt.Sprintf("pattern %q is malformed (%v): use path.Match syntax, \"shop.order_*\"", p, err))
-			}
-		}
-	}
+	errs = append(errs, confcheck.Patterns(c.Databases, c.ExcludeDatabases, c.Tables, c.ExcludeTables, c.ExcludeColumns)...)
 	for _, p := range c.Databases {
 		if strings.Contains(p, ".") {
 			errs = append(errs, fmt.Sprintf("Databases entry %q holds a dot: list database names there and \"db.table\" names in Tables", p))

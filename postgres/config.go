@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tributary-cdc/cdc"
+	"github.com/tributary-cdc/cdc/internal/confcheck"
 )
 
 // Config configures a PostgreSQL source. ConnString, Slot and Publication are required.
@@ -75,18 +76,12 @@ func (c *Config) validate() error {
 	if c.Publication == "" {
 		errs = append(errs, "Publication is empty: name the publication to stream")
 	}
-	mode, err := cdc.ParseSnapshotMode(string(c.SnapshotMode))
-	if err != nil {
-		errs = append(errs, "SnapshotMode "+strings.TrimPrefix(err.Error(), cdc.ErrInvalidConfig.Error()+": "))
+	mode, msg := confcheck.SnapshotMode(c.SnapshotMode)
+	if msg != "" {
+		errs = append(errs, msg)
 	}
 	c.SnapshotMode = mode
-	for _, list := range [][]string{c.Tables, c.ExcludeTables, c.ExcludeColumns} {
-		for _, p := range list {
-			if _, err := path.Match(p, ""); err != nil {
-				errs = append(errs, fmt.Sprintf("pattern %q is malformed: %v", p, err))
-			}
-		}
-	}
+	errs = append(errs, confcheck.Patterns(c.Tables, c.ExcludeTables, c.ExcludeColumns)...)
 	for _, p := range append(append([]string{}, c.Tables...), c.ExcludeTables...) {
 		if strings.Count(p, ".") != 1 {
 			errs = append(errs, fmt.Sprintf("table %q must be schema-qualified: \"public.orders\"", p))
