@@ -460,15 +460,10 @@ func (d *snapDelivery) deliver(c snapChunk) error {
 			Snapshot: &snapshot{Done: slices.Clone(progress.Done), Table: progress.Table, After: progress.After}}.encode()
 	}
 	d.read += int64(len(c.evs))
-	evs := c.evs
-	if len(evs) == 0 {
-		if p == nil {
-			return nil
-		}
-		evs = append(evs, cdc.Event{Op: cdc.OpHeartbeat})
+	if len(c.evs) == 0 && p == nil {
+		return nil
 	}
-	evs[len(evs)-1].Position = p
-	if err := d.out.Send(evs, st.sender(d.ctx)); err != nil {
+	if err := d.out.SendAt(c.evs, p, st.sender(d.ctx)); err != nil {
 		return err
 	}
 	st.req.SnapshotProgress(cdc.SnapshotProgress{Table: d.job.sc.t.id, RowsRead: d.read, RowsTotal: d.job.total, Done: c.done})

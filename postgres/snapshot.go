@@ -334,17 +334,12 @@ func (d *snapDelivery) deliver(b snapBatch) error {
 	if b.end {
 		d.unit++
 	}
-	evs := b.evs
-	if len(evs) == 0 {
-		if pos == nil {
-			return nil
-		}
-		evs = append(evs, cdc.Event{Op: cdc.OpHeartbeat})
+	if len(b.evs) == 0 && pos == nil {
+		return nil
 	}
 	// A table without a key is read in one pass: its batches carry no position
 	// (nil: not a resume point) until the end.
-	evs[len(evs)-1].Position = pos
-	if err := d.out.Send(evs, st.sender(d.ctx)); err != nil {
+	if err := d.out.SendAt(b.evs, pos, st.sender(d.ctx)); err != nil {
 		return err
 	}
 	st.req.SnapshotProgress(cdc.SnapshotProgress{Table: t.rel.table, RowsRead: d.read, RowsTotal: t.total, Done: final})

@@ -117,6 +117,19 @@ func (m *Marker) Send(evs []cdc.Event, send func([]cdc.Event) error) error {
 	return nil
 }
 
+// SendAt queues a batch whose last event is a resume point at pos (nil: none). A
+// batch without rows sends pos on a heartbeat, or nothing when pos is nil.
+func (m *Marker) SendAt(evs []cdc.Event, pos cdc.Position, send func([]cdc.Event) error) error {
+	if len(evs) == 0 {
+		if pos == nil {
+			return nil
+		}
+		evs = append(evs, cdc.Event{Op: cdc.OpHeartbeat})
+	}
+	evs[len(evs)-1].Position = pos
+	return m.Send(evs, send)
+}
+
 // Finish marks the last row (a one-row snapshot's row is "last") and sends what is held.
 func (m *Marker) Finish(send func([]cdc.Event) error) error {
 	for i := len(m.held) - 1; i >= 0; i-- {

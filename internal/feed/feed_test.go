@@ -69,6 +69,32 @@ func TestMarker(t *testing.T) {
 	}
 }
 
+// TestMarkerSendAt: the position goes on the batch's last event, or on a heartbeat
+// when the batch has no rows; no rows and no position send nothing.
+func TestMarkerSendAt(t *testing.T) {
+	var m Marker
+	var sent []cdc.Event
+	send := func(evs []cdc.Event) error { sent = append(sent, evs...); return nil }
+	for _, b := range []struct {
+		evs []cdc.Event
+		pos cdc.Position
+	}{{rows(2), cdc.Position("a")}, {nil, nil}, {rows(1), nil}, {nil, cdc.Position("b")}} {
+		if err := m.SendAt(b.evs, b.pos, send); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Finish(send); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range sent {
+		got = append(got, ev.Op.String()+":"+string(ev.Position))
+	}
+	if want := "[r: r:a r: h:b]"; fmt.Sprint(got) != want {
+		t.Fatalf("sent %v, want %s", got, want)
+	}
+}
+
 func TestFeed(t *testing.T) {
 	f := New("test")
 	ctx := context.Background()
