@@ -321,7 +321,6 @@ func checkCorrupt(t *testing.T, what string, err error, path string, fix ...stri
 }
 
 func TestFileCorrupt(t *testing.T) {
-	ctx := testCtx(t)
 	head := `{"format":"tributary-offsets","version":1,"offsets":`
 	cases := map[string]struct{ content, says string }{
 		"NotJSON":         {`{not json`, "not valid JSON"},
@@ -349,21 +348,28 @@ func TestFileCorrupt(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "offsets.json")
-			if err := os.WriteFile(path, []byte(c.content), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			f := offsets.NewFile(path)
-			pos, err := f.Load(ctx, "b")
-			if pos != nil {
-				t.Errorf("Load returned %q with the error", pos)
-			}
-			checkCorrupt(t, "Load", err, path, c.says)
-			checkCorrupt(t, "Save", f.Save(ctx, "b", cdc.Position(`{}`)), path, c.says)
-			if now, _ := os.ReadFile(path); string(now) != c.content {
-				t.Errorf("Save changed the corrupt file to:\n%s", now)
-			}
+			checkRefused(t, filepath.Join(t.TempDir(), "offsets.json"), c.content, c.says)
 		})
+	}
+}
+
+// checkRefused writes content to the offsets file at path: Load and Save must both
+// refuse it as corrupt, saying says, and leave it as it is.
+func checkRefused(t *testing.T, path, content, says string) {
+	t.Helper()
+	ctx := testCtx(t)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := offsets.NewFile(path)
+	pos, err := f.Load(ctx, "b")
+	if pos != nil {
+		t.Errorf("Load returned %q with the error", pos)
+	}
+	checkCorrupt(t, "Load", err, path, says)
+	checkCorrupt(t, "Save", f.Save(ctx, "b", cdc.Position(`{}`)), path, says)
+	if now, _ := os.ReadFile(path); string(now) != content {
+		t.Errorf("Save changed the corrupt file to:\n%s", now)
 	}
 }
 
