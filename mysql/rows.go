@@ -68,7 +68,7 @@ func selectRows(conn *client.Conn, q string, ncols int, fn func(row *textRow) er
 	if !agreed(conn, gmysql.CLIENT_DEPRECATE_EOF) {
 		if data, err = r.next(); err != nil {
 			return err
-		} else if !r.isEOF(data) {
+		} else if !isEOF(data) {
 			return fmt.Errorf("%w: no EOF packet after the column definitions", gmysql.ErrMalformPacket)
 		}
 	}
@@ -78,7 +78,7 @@ func selectRows(conn *client.Conn, q string, ncols int, fn func(row *textRow) er
 			return err
 		}
 		switch {
-		case r.isEOF(data): // EOF, or OK with its header: the end of the rows
+		case isEOF(data): // EOF, or OK with its header: the end of the rows
 			pc.Sequence = r.seq
 			return nil
 		case data[0] == gmysql.ERR_HEADER: // killed, or a read error on the server
@@ -255,6 +255,6 @@ func (p *packetReader) fill(n int) error {
 // packet, or with CLIENT_DEPRECATE_EOF an OK packet with EOF's header (at most
 // MaxPayloadLen bytes, the server's limit). A row whose first byte is that header has
 // a first value of 16 MiB or more, so its payload is longer.
-func (p *packetReader) isEOF(data []byte) bool {
+func isEOF(data []byte) bool {
 	return data[0] == gmysql.EOF_HEADER && len(data) <= gmysql.MaxPayloadLen
 }
